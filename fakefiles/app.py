@@ -1,0 +1,281 @@
+"""``create_app(settings)``: the Starlette app that mounts every vendor and the control API.
+
+Request path, outermost first::
+
+    CORS ─► FakeMiddleware ─► Router
+             │ which vendor (by prefix), faults, journal, x-request-id,
+             │ unexpected exceptions → the vendor's 500 envelope
+             ▼
+    /openai/v1 · /v1 → OpenAI     /impala/v1 → impala     /vlmrun/v1 → VLM Run
+    /orq/v2 · /v2 → orq           /_fakefiles/… → control API (admin.py)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from urllib.parse import unquote
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import FakeFilesError, InjectedFault, InvalidParam, MethodNotAllowed, NotFound
+from .fake import Fake
+from .faults import HEADER, FaultRule, parse_header
+from .journal import JournalEntry, journal_headers
+from .settings import Settings
+from .vendors.base import Vendor
+
+logger = logging.getLogger("fakefiles")
+
+FILE_PATH_WORDS = {"hash", "presigned-url", "verify-upload", "upload"}
+
+
+class ConnectionDropped(Exception):
+    """Raised after a response has started, so the server drops the connection mid-reply."""
+
+
+def vendor_mounts(fake: Fake) -> list[tuple[str, Vendor]]:
+    """(prefix, vendor) pairs; the bare /v1 and /v2 prefixes follow the settings."""
+    vendors = fake.vendors
+    mounts = [
+        ("/openai/v1", vendors["openai"]),
+        ("/impala/v1", vendors["impala"]),
+        ("/vlmrun/v1", vendors["vlmrun"]),
+        ("/orq/v2", vendors["orq"]),
+    ]
+    if fake.settings.v1:
+        mounts.append(("/v1", vendors[fake.settings.v1]))
+    if fake.settings.v2:
+        mounts.append(("/v2", vendors[fake.settings.v2]))
+    return mounts
+
+
+def create_app(settings: Settings | None = None, *, fake: Fake | None = None) -> Starlette:
+    from .admin import admin_routes
+
+    if fake is None:
+        fake = Fake(settings)
+    mounts = vendor_mounts(fake)
+    routes: list[BaseRoute] = [Route("/", index, methods=["GET"])]
+    routes += [Mount(prefix, routes=vendor.routes()) for prefix, vendor in mounts]
+    routes.append(Mount("/_fakefiles", routes=admin_routes(fake)))
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(
+                CORSMiddleware,  # type: ignore[arg-type]
+                allow_origins=fake.settings.cors_origins,
+                allow_methods=["*"],
+                allow_headers=["*"],
+                expose_headers=["content-disposition", "x-request-id", "retry-after"],
+            ),
+            Middleware(FakeMiddleware, fake=fake, mounts=mounts),  # type: ignore[arg-type]
+        ],
+        exception_handlers={HTTPException: http_exception},  # type: ignore[dict-item]
+    )
+    app.state.fake = fake
+    app.state.mounts = mounts
+    return app
+
+
+async def index(request: Request) -> Response:
+    """Where to point each SDK (orq's SDK appends /v2 itself, so its base drops it)."""
+    origin = str(request.base_url).rstrip("/")
+    base_urls = {
+        prefix: origin + prefix.removesuffix("/v2") if vendor.name == "orq" else origin + prefix
+        for prefix, vendor in request.app.state.mounts
+    }
+    return JSONResponse({
+        "name": "fakefiles",
+        "vendors": {prefix: vendor.name for prefix, vendor in request.app.state.mounts},
+        "base_urls": base_urls,
+        "control": origin + "/_fakefiles/",
+    })
+
+
+async def http_exception(request: Request, exc: HTTPException) -> Response:
+    """Unknown route or wrong method under a vendor prefix: the vendor's own envelope."""
+    vendor: Vendor | None = request.scope.get("fakefiles.vendor")
+    if exc.status_code == 405:
+        err: FakeFilesError = MethodNotAllowed(
+            f"Method {request.method} is not allowed for {request.url.path}.",
+            headers=dict(exc.headers or {}),
+        )
+    elif exc.status_code == 404:
+        err = NotFound(f"Invalid URL ({request.method} {request.url.path})")
+    else:
+        err = FakeFilesError(str(exc.detail), status=exc.status_code)
+    if vendor is None:
+        return JSONResponse(
+            {"detail": err.message, "hint": "fakefiles serves /openai/v1, /v1, /impala/v1, "
+             "/vlmrun/v1, /orq/v2, /v2 and /_fakefiles/"},
+            status_code=err.status, headers=err.headers,
+        )
+    return vendor.render_error(err)
+
+
+def file_id_in(subpath: str) -> str | None:
+    """The file (or upload) id a vendor path names, for fault rules that match on it."""
+    segments = subpath.strip("/").split("/")
+    if len(segments) >= 2 and segments[0] in ("files", "uploads"):
+        candidate = segments[1]
+        if candidate in FILE_PATH_WORDS and len(segments) >= 3:
+            candidate = segments[2]
+        return unquote(candidate)
+    return None
+
+
+def fault_response(vendor: Vendor, rule: FaultRule, file_id: str | None) -> Response:
+    spec = rule.spec
+    assert spec.status is not None
+    headers = dict(spec.headers)
+    if spec.body is not None:
+        if isinstance(spec.body, str):
+            return Response(spec.body, status_code=spec.status, headers=headers,
+                            media_type="text/plain")
+        return JSONResponse(spec.body, status_code=spec.status, headers=headers)
+    err: FakeFilesError
+    if spec.status == 404 and file_id is not None:
+        err = vendor.not_found(file_id)
+    else:
+        err = InjectedFault(
+            f"Injected fault {rule.id}: HTTP {spec.status}.", status=spec.status,
+            param=None, location="body", kind="value_error",
+        )
+    err.headers.update(headers)
+    return vendor.render_error(err)
+
+
+class FakeMiddleware:
+    def __init__(self, app: ASGIApp, fake: Fake, mounts: list[tuple[str, Vendor]]) -> None:
+        self.app = app
+        self.fake = fake
+        # Longest prefix first, so /openai/v1 wins over /v1.
+        self.mounts = sorted(mounts, key=lambda m: len(m[0]), reverse=True)
+
+    def resolve(self, path: str) -> tuple[str, Vendor] | None:
+        for prefix, vendor in self.mounts:
+            if path == prefix or path.startswith(prefix) and path[len(prefix)] == "/":
+                return prefix, vendor
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        mount = self.resolve(scope["path"])
+        if mount is None or scope["method"] == "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        prefix, vendor = mount
+        scope["fakefiles.vendor"] = vendor
+        await self.handle(scope, receive, send, vendor, scope["path"][len(prefix):] or "/")
+
+    async def handle(
+        self, scope: Scope, receive: Receive, send: Send, vendor: Vendor, subpath: str
+    ) -> None:
+        started = time.perf_counter()
+        request_id = "req_" + secrets.token_hex(12)
+        raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
+        entry = JournalEntry(
+            id=request_id, time=self.fake.clock.now(), vendor=vendor.name,
+            method=scope["method"], path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=journal_headers(raw_headers),
+        )
+        response_started = False
+
+        async def counting_receive() -> Message:
+            message = await receive()
+            entry.body_size += len(message.get("body", b""))
+            return message
+
+        async def tagging_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                entry.status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            rule = self.pick_fault(vendor, scope, subpath, raw_headers)
+            if rule is not None:
+                entry.fault_id = rule.id
+                if rule.spec.delay_ms:
+                    await asyncio.sleep(rule.spec.delay_ms / 1000)
+                if rule.spec.reset:
+                    await tagging_send({"type": "http.response.start", "status": 200,
+                                        "headers": [(b"content-length", b"1")]})
+                    raise ConnectionDropped(f"fault {rule.id}: connection reset")
+                if rule.spec.status is not None:
+                    response = fault_response(vendor, rule, file_id_in(subpath))
+                    await response(scope, receive, tagging_send)
+                    return
+            await self.app(scope, counting_receive, tagging_send)
+        except ConnectionDropped:
+            raise
+        except FakeFilesError as err:
+            if not response_started:
+                await vendor.render_error(err)(scope, receive, tagging_send)
+        except ClientDisconnect:
+            entry.status = entry.status or 499
+        except Exception as exc:  # never a traceback to the client: the vendor's 500
+            logger.exception("fakefiles: unexpected error on %s %s", scope["method"],
+                             scope["path"])
+            if not response_started:
+                err = FakeFilesError(
+                    f"Internal error in fakefiles: {type(exc).__name__}: {exc}", status=500
+                )
+                await vendor.render_error(err)(scope, receive, tagging_send)
+        finally:
+            if not entry.body_size:
+                entry.body_size = _content_length(raw_headers)
+            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            self.fake.journal.record(entry)
+
+    def pick_fault(
+        self, vendor: Vendor, scope: Scope, subpath: str, raw_headers: list[tuple[bytes, bytes]]
+    ) -> FaultRule | None:
+        for name, value in raw_headers:
+            if name == HEADER.encode():
+                try:
+                    spec = parse_header(value.decode("latin-1"))
+                except ValueError as exc:
+                    raise InvalidParam(
+                        f"Invalid X-Fakefiles-Fault header: {exc}".replace("\n", " "),
+                        param=HEADER, location="header",
+                    ) from None
+                return FaultRule(id="header", spec=spec, matched=1, fired=1)
+        return self.fake.faults.pick(vendor.name, scope["method"], subpath, file_id_in(subpath))
+
+
+def _content_length(headers: list[tuple[bytes, bytes]]) -> int:
+    for name, value in headers:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
+
+
+def quiet_dropped_connections() -> None:
+    """Keep uvicorn from logging a traceback for connections a fault dropped on purpose."""
+
+    class _Filter(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            exc = record.exc_info[1] if record.exc_info else None
+            return not isinstance(exc, ConnectionDropped)
+
+    logging.getLogger("uvicorn.error").addFilter(_Filter())

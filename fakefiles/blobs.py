@@ -1,0 +1,127 @@
+"""Where file content lives.
+
+A :class:`Blob` is immutable content with its size and hashes. Small content stays in
+memory; a :class:`BlobWriter` spools to a temporary file once it passes a threshold, so a
+1 GiB upload costs a temp file, not 1 GiB of RAM. Hashes are computed on the way in, never
+by a second pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+CHUNK_SIZE = 64 * 1024
+DEFAULT_SPOOL_THRESHOLD = 1024 * 1024  # bytes kept in memory before spilling to disk
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """Immutable content: bytes in memory (``data``) or a file on disk (``path``)."""
+
+    size: int
+    sha256: str
+    md5: str
+    data: bytes | None = None
+    path: str | None = None
+    # Keeps a spooled temp file alive exactly as long as some Blob refers to it.
+    _owner: object = field(default=None, repr=False, compare=False)
+
+    def chunks(self, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+        if self.data is not None:
+            view = memoryview(self.data)
+            for start in range(0, self.size, chunk_size):
+                yield bytes(view[start : start + chunk_size])
+            return
+        assert self.path is not None
+        with open(self.path, "rb") as handle:
+            while chunk := handle.read(chunk_size):
+                yield chunk
+
+    def read(self) -> bytes:
+        if self.data is not None:
+            return self.data
+        return b"".join(self.chunks())
+
+
+class _TempFile:
+    """Deletes its path when the last Blob holding it is garbage-collected."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        weakref.finalize(self, _unlink_quietly, path)
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+class BlobWriter:
+    """Accepts content in chunks, hashing as it goes; ``finish()`` gives the Blob."""
+
+    def __init__(
+        self, spool_threshold: int = DEFAULT_SPOOL_THRESHOLD, spool_dir: str | None = None
+    ) -> None:
+        self._threshold = spool_threshold
+        self._spool_dir = spool_dir
+        self._sha256 = hashlib.sha256()
+        self._md5 = hashlib.md5(usedforsecurity=False)
+        self._buffer = bytearray()
+        self._file: object | None = None  # an open binary file once spooled
+        self._path: str | None = None
+        self.size = 0
+        self._done = False
+
+    def write(self, chunk: bytes | bytearray | memoryview) -> None:
+        if self._done:
+            raise RuntimeError("BlobWriter already finished")
+        if not chunk:
+            return
+        self._sha256.update(chunk)
+        self._md5.update(chunk)
+        self.size += len(chunk)
+        if self._file is None:
+            self._buffer += chunk
+            if len(self._buffer) > self._threshold:
+                fd, self._path = tempfile.mkstemp(prefix="fakefiles-", dir=self._spool_dir)
+                self._file = os.fdopen(fd, "wb")
+                self._file.write(self._buffer)  # type: ignore[attr-defined]
+                self._buffer = bytearray()
+        else:
+            self._file.write(chunk)  # type: ignore[attr-defined]
+
+    def finish(self) -> Blob:
+        self._done = True
+        sha256, md5 = self._sha256.hexdigest(), self._md5.hexdigest()
+        if self._file is None:
+            return Blob(size=self.size, sha256=sha256, md5=md5, data=bytes(self._buffer))
+        self._file.close()  # type: ignore[attr-defined]
+        assert self._path is not None
+        owner = _TempFile(self._path)
+        return Blob(size=self.size, sha256=sha256, md5=md5, path=self._path, _owner=owner)
+
+    def discard(self) -> None:
+        """Drop what was written (a failed or refused upload stores nothing)."""
+        self._done = True
+        self._buffer = bytearray()
+        if self._file is not None:
+            self._file.close()  # type: ignore[attr-defined]
+            assert self._path is not None
+            _unlink_quietly(self._path)
+            self._file = None
+
+
+def blob_from_bytes(data: bytes) -> Blob:
+    return Blob(
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        md5=hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        data=data,
+    )

@@ -1,0 +1,245 @@
+"""Reading request bodies: streamed, bounded in size and time, never held whole in memory.
+
+``read_multipart`` feeds python-multipart's streaming parser chunk by chunk and writes each
+file part straight into a :class:`~fakefiles.blobs.BlobWriter` (hashed on the way, spooled to
+disk past a threshold). Starlette's own ``request.form()`` would spool to a temp file and then
+need a second copy and a second hashing pass, so this module drives the parser itself.
+
+Every refusal is a :mod:`fakefiles.errors` exception naming the problem; the vendor renders it.
+A body over the limit is refused as soon as the limit is crossed (or at once when its
+``Content-Length`` says so), and a client that stops sending is timed out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.requests import ClientDisconnect, Request
+
+from .blobs import Blob, BlobWriter
+from .errors import InvalidParam, PayloadTooLarge, RequestTimeout
+
+MAX_FIELD_BYTES = 1024 * 1024  # a text form field larger than this is refused
+
+
+@dataclass(frozen=True)
+class BodyLimits:
+    max_bytes: int = 512 * 1024 * 1024
+    spool_threshold: int = 1024 * 1024
+    read_timeout: float = 30.0  # seconds to wait for the next chunk of a body
+
+
+@dataclass
+class UploadedFile:
+    filename: str
+    content_type: str | None
+    blob: Blob
+
+
+@dataclass
+class Form:
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    files: dict[str, list[UploadedFile]] = field(default_factory=dict)
+
+    def field(self, name: str) -> str | None:
+        values = self.fields.get(name)
+        return values[0] if values else None
+
+    def file(self, name: str) -> UploadedFile | None:
+        values = self.files.get(name)
+        return values[0] if values else None
+
+
+def _declared_length(request: Request) -> int | None:
+    raw = request.headers.get("content-length")
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidParam("Invalid Content-Length header.", param="content-length",
+                           location="header") from None
+
+
+async def stream_body(request: Request, limits: BodyLimits) -> AsyncIterator[bytes]:
+    """The body's chunks, refusing past ``max_bytes`` and timing out a stalled client."""
+    declared = _declared_length(request)
+    if declared is not None and declared > limits.max_bytes:
+        raise PayloadTooLarge(
+            f"Request body of {declared} bytes exceeds the limit of {limits.max_bytes} bytes.",
+            param="file",
+        )
+    received = 0
+    receive = request.receive
+    while True:
+        try:
+            message = await asyncio.wait_for(receive(), timeout=limits.read_timeout)
+        except asyncio.TimeoutError:
+            raise RequestTimeout(
+                f"Timed out after {limits.read_timeout:g}s waiting for the request body.",
+                param="body",
+            ) from None
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        if chunk:
+            received += len(chunk)
+            if received > limits.max_bytes:
+                raise PayloadTooLarge(
+                    f"Request body exceeds the limit of {limits.max_bytes} bytes.", param="file"
+                )
+            yield chunk
+        if not message.get("more_body", False):
+            return
+
+
+async def read_body(request: Request, limits: BodyLimits) -> bytes:
+    parts = [chunk async for chunk in stream_body(request, limits)]
+    return b"".join(parts)
+
+
+async def read_json(request: Request, limits: BodyLimits) -> Any:
+    """The body parsed as JSON; an empty body is ``None``."""
+    raw = await read_body(request, limits)
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidParam(
+            f"We could not parse the JSON body of your request: {exc}.",
+            param="body", kind="json_invalid",
+        ) from None
+
+
+class _Parts:
+    """python-multipart callbacks: collects text fields, streams file parts into blobs."""
+
+    def __init__(self, limits: BodyLimits) -> None:
+        self.limits = limits
+        self.form = Form()
+        self.ended = False
+        self._header_field = b""
+        self._header_value = b""
+        self._headers: dict[bytes, bytes] = {}
+        self._name = ""
+        self._filename: str | None = None
+        self._content_type: str | None = None
+        self._text = bytearray()
+        self._writer: BlobWriter | None = None
+        self._open_writers: list[BlobWriter] = []
+
+    def callbacks(self) -> dict[str, Any]:
+        return {
+            "on_part_begin": self.on_part_begin,
+            "on_part_data": self.on_part_data,
+            "on_part_end": self.on_part_end,
+            "on_header_field": self.on_header_field,
+            "on_header_value": self.on_header_value,
+            "on_header_end": self.on_header_end,
+            "on_headers_finished": self.on_headers_finished,
+            "on_end": self.on_end,
+        }
+
+    def on_part_begin(self) -> None:
+        self._headers = {}
+        self._text = bytearray()
+        self._writer = None
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_field += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        self._headers[self._header_field.lower()] = self._header_value
+        self._header_field = b""
+        self._header_value = b""
+
+    def on_headers_finished(self) -> None:
+        disposition, options = parse_options_header(
+            self._headers.get(b"content-disposition", b"")
+        )
+        if disposition != b"form-data" or b"name" not in options:
+            raise InvalidParam(
+                "Each multipart part needs a 'Content-Disposition: form-data; name=...' header.",
+                param="body",
+            )
+        self._name = options[b"name"].decode("utf-8", "replace")
+        filename = options.get(b"filename")
+        self._filename = None if filename is None else filename.decode("utf-8", "replace")
+        content_type = self._headers.get(b"content-type")
+        self._content_type = content_type.decode("latin-1") if content_type else None
+        if self._filename is not None:
+            self._writer = BlobWriter(self.limits.spool_threshold)
+            self._open_writers.append(self._writer)
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._writer is not None:
+            self._writer.write(data[start:end])
+            return
+        self._text += data[start:end]
+        if len(self._text) > MAX_FIELD_BYTES:
+            raise PayloadTooLarge(
+                f"Form field '{self._name}' exceeds {MAX_FIELD_BYTES} bytes.", param=self._name
+            )
+
+    def on_part_end(self) -> None:
+        if self._writer is not None:
+            blob = self._writer.finish()
+            self._open_writers.remove(self._writer)
+            uploaded = UploadedFile(self._filename or "", self._content_type, blob)
+            self.form.files.setdefault(self._name, []).append(uploaded)
+        else:
+            text = bytes(self._text).decode("utf-8", "replace")
+            self.form.fields.setdefault(self._name, []).append(text)
+
+    def on_end(self) -> None:
+        self.ended = True
+
+    def discard(self) -> None:
+        for writer in self._open_writers:
+            writer.discard()
+        self._open_writers.clear()
+
+
+def multipart_boundary(request: Request) -> bytes:
+    content_type, options = parse_options_header(request.headers.get("content-type", ""))
+    if content_type != b"multipart/form-data":
+        raise InvalidParam(
+            "Expected a multipart/form-data body, got "
+            f"'{request.headers.get('content-type', 'no Content-Type')}'.",
+            param="file", kind="missing",
+        )
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise InvalidParam("The multipart/form-data body has no boundary.", param="file")
+    return boundary
+
+
+async def read_multipart(request: Request, limits: BodyLimits) -> Form:
+    boundary = multipart_boundary(request)
+    parts = _Parts(limits)
+    parser = MultipartParser(boundary, parts.callbacks())
+    try:
+        async for chunk in stream_body(request, limits):
+            parser.write(chunk)
+        parser.finalize()
+    except Exception as exc:
+        parts.discard()
+        if isinstance(exc, (InvalidParam, PayloadTooLarge, RequestTimeout, ClientDisconnect)):
+            raise
+        raise InvalidParam(f"Malformed multipart/form-data body: {exc}", param="file") from None
+    if not parts.ended:
+        parts.discard()
+        raise InvalidParam(
+            "Malformed multipart/form-data body: it ends before the closing boundary.",
+            param="file",
+        )
+    return parts.form

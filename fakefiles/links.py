@@ -1,0 +1,41 @@
+"""Signed, expiring download links (VLM Run ``public_url``, orq ``download_url``).
+
+A link is ``{origin}/_fakefiles/download/{file_id}?ns=…&expires=…&signature=…`` with an
+HMAC-SHA256 over namespace, id and expiry, keyed by the server's signing key. It needs no
+Authorization header, so a browser ``<a href>`` or ``curl`` can use it; a changed byte or a
+time past ``expires`` (by the fake's clock) is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from urllib.parse import quote, urlencode
+
+from starlette.requests import Request
+
+DOWNLOAD_PATH = "/_fakefiles/download/"
+
+
+def signature(key: str, namespace: str, file_id: str, expires: int) -> str:
+    message = f"{namespace}\n{file_id}\n{expires}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signed_url(request: Request, key: str, namespace: str, file_id: str, expires: int) -> str:
+    origin = f"{request.url.scheme}://{request.headers.get('host') or request.url.netloc}"
+    query = urlencode(
+        {"ns": namespace, "expires": expires,
+         "signature": signature(key, namespace, file_id, expires)}
+    )
+    return f"{origin}{DOWNLOAD_PATH}{quote(file_id, safe='')}?{query}"
+
+
+def verify(key: str, namespace: str, file_id: str, expires: int, given: str, now: float) -> str:
+    """Empty string when the link is good, else why it is refused."""
+    expected = signature(key, namespace, file_id, expires)
+    if not hmac.compare_digest(expected, given):
+        return "The link's signature does not match."
+    if now > expires:
+        return "The link has expired."
+    return ""

@@ -1,0 +1,35 @@
+"""Settings: one pydantic model for the CLI, the environment, docker and the pytest plugin."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+VendorName = Literal["openai", "impala", "vlmrun", "orq"]
+AuthMode = Literal["permissive", "strict"]
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    fixtures: list[Path] = Field(default_factory=list)
+    # Which vendor answers the bare /v1 and /v2 prefixes (None: not mounted).
+    v1: Literal["openai", "impala", "vlmrun"] | None = "openai"
+    v2: Literal["orq"] | None = "orq"
+    auth: AuthMode = "permissive"
+    api_keys: list[str] = Field(default_factory=list)  # extra keys valid under strict auth
+    max_upload_bytes: int = Field(512 * 1024 * 1024, gt=0)
+    spool_threshold: int = Field(1024 * 1024, ge=0)
+    body_timeout: float = Field(30.0, gt=0)
+    vlmrun_allowed_types: list[str] = Field(default_factory=list)  # empty: every type
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    journal_size: int = Field(1000, ge=0)
+    seed: int | None = None  # seeds fault probabilities (and Faker when a fixture has none)
+    link_ttl: int = Field(3600, gt=0)  # lifetime of signed public/download URLs, seconds
+    signing_key: str = Field(default_factory=lambda: secrets.token_hex(32))
+    data_dir: Path | None = None

@@ -1,0 +1,1 @@
+"""One module per vendor: its routes, wire shapes, id format, purposes and error envelope."""

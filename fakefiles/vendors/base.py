@@ -1,0 +1,176 @@
+"""What every vendor module provides, and the one adapter between handlers and HTTP.
+
+A vendor is a :class:`Vendor` subclass with
+
+* ``name`` — its namespace in the store and its prefix (``/openai/v1``…);
+* ``routes()`` — the whole wire surface, one declarative list;
+* ``render_error(err)`` — the vendor's exact error envelope for any :class:`FakeFilesError`;
+* ``record_json(record)`` — a stored record in the vendor's wire shape.
+
+Handlers are ``async def handler(request) -> data``: they return a dict, a list, or a
+ready :class:`Response` (downloads), and raise :mod:`fakefiles.errors` exceptions.
+:meth:`Vendor.route` wraps each one so that data becomes JSON with the route's status and
+every error goes through ``render_error``.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from ..blobs import Blob
+from ..bodies import BodyLimits
+from ..errors import FakeFilesError, InvalidParam, NotFound, Unauthorized
+from ..store import FileRecord
+
+if TYPE_CHECKING:
+    from ..fake import Fake
+
+Handler = Callable[[Request], Awaitable[Any]]
+
+
+class Vendor:
+    name: ClassVar[str]
+    title: ClassVar[str]
+
+    def __init__(self, fake: Fake) -> None:
+        self.fake = fake
+
+    # -- to provide ----------------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        raise NotImplementedError
+
+    def render_error(self, err: FakeFilesError) -> Response:
+        raise NotImplementedError
+
+    def record_json(self, record: FileRecord, request: Request) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def reset(self) -> None:
+        """Forget per-vendor state other than stored files (e.g. pending uploads)."""
+
+    def namespace(self, request: Request) -> str:
+        return self.name
+
+    def not_found(self, file_id: str) -> NotFound:
+        return NotFound(f"File not found: {file_id}", param="file_id", location="path")
+
+    def unauthorized(self, key: str | None) -> Unauthorized:
+        if key is None:
+            return Unauthorized("Missing bearer authentication in header.")
+        return Unauthorized("Invalid API key.")
+
+    # -- shared machinery ----------------------------------------------------------------
+
+    @property
+    def store(self):  # type: ignore[no-untyped-def]
+        return self.fake.store
+
+    @property
+    def limits(self) -> BodyLimits:
+        settings = self.fake.settings
+        return BodyLimits(
+            max_bytes=settings.max_upload_bytes,
+            spool_threshold=settings.spool_threshold,
+            read_timeout=settings.body_timeout,
+        )
+
+    def now(self) -> float:
+        return self.fake.clock.now()
+
+    def route(
+        self,
+        path: str,
+        handler: Handler,
+        method: str,
+        *,
+        status: int = 200,
+        public: bool = False,
+    ) -> Route:
+        """A Starlette route whose handler returns data; ``public`` skips the key check."""
+
+        async def endpoint(request: Request) -> Response:
+            try:
+                if not public:
+                    self.authenticate(request)
+                result = await handler(request)
+            except FakeFilesError as err:
+                return self.render_error(err)
+            if isinstance(result, Response):
+                return result
+            return JSONResponse(result, status_code=status)
+
+        endpoint.__name__ = handler.__name__
+        return Route(path, endpoint, methods=[method], name=f"{self.name}.{handler.__name__}")
+
+    def authenticate(self, request: Request) -> str | None:
+        """The bearer key; under strict auth it must be one the fake knows."""
+        key = bearer_key(request)
+        if self.fake.settings.auth == "strict" and not self.fake.key_is_valid(self.name, key):
+            raise self.unauthorized(key)
+        return key
+
+
+def bearer_key(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def guess_content_type(filename: str, given: str | None = None) -> str:
+    if given and given.strip():
+        return given.strip()
+    guessed, _ = mimetypes.guess_type(filename, strict=False)
+    if guessed:
+        return guessed
+    if filename.endswith((".jsonl", ".ndjson")):
+        return "application/jsonl"
+    return "application/octet-stream"
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """RFC 6266 header that survives any filename (quotes, unicode, control characters)."""
+    from urllib.parse import quote
+
+    ascii_name = "".join(
+        ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in filename
+    ) or "download"
+    return f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def download_response(
+    blob: Blob, filename: str, media_type: str, *, inline: bool = False
+) -> Response:
+    """Stream a blob; small ones go out in one piece, without a thread hop per chunk."""
+    headers = {
+        "content-disposition": content_disposition(filename, "inline" if inline else "attachment"),
+        "content-length": str(blob.size),
+    }
+    if blob.data is not None:
+        return Response(blob.data, media_type=media_type, headers=headers)
+    iterator: Iterator[bytes] = blob.chunks()
+    return StreamingResponse(iterator, media_type=media_type, headers=headers)
+
+
+def check_filename(filename: str | None, param: str = "filename") -> str:
+    if filename is None or filename == "":
+        raise InvalidParam("A filename is required.", param=param, kind="missing")
+    if "\x00" in filename:
+        raise InvalidParam("The filename must not contain NUL bytes.", param=param)
+    if len(filename) > 1024:
+        raise InvalidParam(
+            f"The filename is {len(filename)} characters long; the limit is 1024.",
+            param=param, kind="string_too_long", input=filename[:64] + "…",
+            ctx={"max_length": 1024},
+        )
+    return filename

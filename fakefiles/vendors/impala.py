@@ -1,0 +1,71 @@
+"""impala.ai: the OpenAI Files API in a FastAPI dialect (``/impala/v1``).
+
+Shapes follow seed 001 (``FileObjectModel``, ``ErrorResponseModel``, ``HTTPValidationError``):
+``expires_at`` is always present (``null`` when none), there is no ``status``, upload purposes
+have no ``evals``, the list ``purpose`` filter is an enum, and request validation errors are
+FastAPI 422 bodies whose items carry exactly ``loc``, ``msg`` and ``type``. There is no
+Uploads API and no 30-day default expiry for batch files.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+
+from ..errors import FakeFilesError, InvalidParam, NotFound
+from ..store import FileRecord
+from .openai import OpenAI
+
+RESPONSE_PURPOSES = (
+    "assistants", "assistants_output", "batch", "batch_output",
+    "fine-tune", "fine-tune-results", "vision", "user_data",
+)
+
+
+class Impala(OpenAI):
+    name: ClassVar[str] = "impala"
+    title: ClassVar[str] = "impala.ai"
+    upload_purposes: ClassVar[tuple[str, ...]] = (
+        "assistants", "batch", "fine-tune", "vision", "user_data",
+    )
+    list_purposes: ClassVar[tuple[str, ...] | None] = RESPONSE_PURPOSES
+    jsonl_only_purposes: ClassVar[tuple[str, ...]] = ()
+    default_expiry: ClassVar[dict[str, int]] = {}
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            self.route("/files", self.create_file, "POST"),
+            self.route("/files", self.list_files, "GET"),
+            self.route("/files/{file_id:path}/content", self.file_content, "GET"),
+            self.route("/files/{file_id:path}", self.retrieve_file, "GET"),
+            self.route("/files/{file_id:path}", self.delete_file, "DELETE"),
+        ]
+
+    def record_json(self, record: FileRecord, request: Request | None = None) -> dict[str, Any]:
+        return {
+            "id": record.id,
+            "object": "file",
+            "bytes": record.size,
+            "created_at": int(record.created_at),
+            "expires_at": None if record.expires_at is None else int(record.expires_at),
+            "filename": record.filename,
+            "purpose": record.purpose,
+        }
+
+    def render_error(self, err: FakeFilesError) -> Response:
+        if err.status == 422 or (isinstance(err, InvalidParam) and err.status == 400):
+            # FastAPI request validation: 422 with loc/msg/type only (seed 001 has no input/ctx).
+            loc = [err.location] if err.param is None else [err.location, *err.param.split(".")]
+            item = {"loc": loc, "msg": err.message, "type": err.kind}
+            return JSONResponse({"detail": [item]}, status_code=422, headers=err.headers)
+        kind = "not_found_error" if err.status == 404 else (
+            "server_error" if err.status >= 500 else "invalid_request_error"
+        )
+        body = {"error": {"message": err.message, "type": kind, "param": err.param, "code": None}}
+        return JSONResponse(body, status_code=err.status, headers=err.headers)
+
+    def not_found(self, file_id: str) -> NotFound:
+        return NotFound(f"File not found: {file_id}", param="file_id", location="path")

@@ -1,0 +1,449 @@
+"""OpenAI Files and Uploads API, as the ``openai`` SDK speaks it (``/openai/v1``, bare ``/v1``).
+
+Shapes follow seed 004 (``OpenAIFile``) and ``shared/vendors/openai.md``. Where they
+disagree we follow the seed for the schema and the note for behaviour: ``expires_at`` is
+left out when a file has none (004 types it ``integer``, not nullable), and ``status`` is
+always ``"processed"`` so ``wait_for_processing`` ends at once. ``status_details`` is omitted
+(004 types it a string; the SDK treats it as optional).
+
+impala.ai is a dialect of this module (see ``impala.py``): the class attributes below are
+the knobs it turns.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+
+from .. import ids
+from ..blobs import Blob, BlobWriter
+from ..bodies import read_json, read_multipart
+from ..errors import (
+    FakeFilesError,
+    InvalidParam,
+    MethodNotAllowed,
+    NotFound,
+    Unauthorized,
+    missing,
+)
+from ..store import FileRecord
+from .base import Vendor, check_filename, download_response, guess_content_type
+
+EXPIRES_MIN, EXPIRES_MAX = 3600, 2_592_000  # 1 hour .. 30 days
+UPLOAD_TTL = 3600  # an Upload expires an hour after it is created
+MAX_PART_BYTES = 64 * 1024 * 1024
+MAX_UPLOAD_BYTES = 8 * 1024**3
+
+ERROR_TYPES = {401: "invalid_request_error", 429: "rate_limit_error"}
+
+
+class OpenAI(Vendor):
+    name: ClassVar[str] = "openai"
+    title: ClassVar[str] = "OpenAI"
+    upload_purposes: ClassVar[tuple[str, ...]] = (
+        "assistants", "batch", "fine-tune", "vision", "user_data", "evals",
+    )
+    # None: the list filter takes any string, as OpenAI's does.
+    list_purposes: ClassVar[tuple[str, ...] | None] = None
+    jsonl_only_purposes: ClassVar[tuple[str, ...]] = ("batch", "fine-tune")
+    default_expiry: ClassVar[dict[str, int]] = {"batch": 30 * 24 * 3600}
+    max_list_limit: ClassVar[int] = 10_000
+
+    def __init__(self, fake: Any) -> None:
+        super().__init__(fake)
+        self.uploads = Uploads()
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            self.route("/files", self.create_file, "POST"),
+            self.route("/files", self.list_files, "GET"),
+            self.route("/files/{file_id:path}/content", self.file_content, "GET"),
+            self.route("/files/{file_id:path}", self.retrieve_file, "GET"),
+            self.route("/files/{file_id:path}", self.delete_file, "DELETE"),
+            self.route("/uploads", self.create_upload, "POST"),
+            self.route("/uploads/{upload_id}/parts", self.add_part, "POST"),
+            self.route("/uploads/{upload_id}/complete", self.complete_upload, "POST"),
+            self.route("/uploads/{upload_id}/cancel", self.cancel_upload, "POST"),
+        ]
+
+    def reset(self) -> None:
+        self.uploads = Uploads()
+
+    # -- wire shapes ---------------------------------------------------------------------
+
+    def record_json(self, record: FileRecord, request: Request | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "id": record.id,
+            "object": "file",
+            "bytes": record.size,
+            "created_at": int(record.created_at),
+        }
+        if record.expires_at is not None:
+            body["expires_at"] = int(record.expires_at)
+        body["filename"] = record.filename
+        body["purpose"] = record.purpose
+        body["status"] = record.extra.get("status", "processed")
+        return body
+
+    def render_error(self, err: FakeFilesError) -> Response:
+        code: str | None = None
+        if isinstance(err, Unauthorized):
+            code = "invalid_api_key"
+        elif err.status == 429:
+            code = "rate_limit_exceeded"
+        kind = "server_error" if err.status >= 500 else ERROR_TYPES.get(
+            err.status, "invalid_request_error"
+        )
+        body = {"error": {"message": err.message, "type": kind, "param": err.param, "code": code}}
+        return JSONResponse(body, status_code=err.status, headers=err.headers)
+
+    def not_found(self, file_id: str) -> NotFound:
+        return NotFound(f"No such File object: {file_id}", param="id", location="path")
+
+    # -- files ---------------------------------------------------------------------------
+
+    async def create_file(self, request: Request) -> dict[str, Any]:
+        form = await read_multipart(request, self.limits)
+        purpose = self.check_purpose(_single(form.fields, "purpose"))
+        files = form.files.get("file", [])
+        if not files:
+            raise missing("file")
+        if len(files) > 1:
+            raise InvalidParam(f"Expected one 'file' part, got {len(files)}.", param="file")
+        upload = files[0]
+        filename = check_filename(upload.filename, "file")
+        self.check_content(filename, purpose, upload.blob)
+        expires_after = self.parse_expires_after(
+            _single(form.fields, "expires_after[anchor]"),
+            _single(form.fields, "expires_after[seconds]"),
+        )
+        record = self.store_file(
+            request, filename, purpose, upload.blob,
+            guess_content_type(filename, upload.content_type), expires_after,
+        )
+        return self.record_json(record, request)
+
+    async def list_files(self, request: Request) -> dict[str, Any]:
+        query = request.query_params
+        limit = parse_int(query.get("limit"), "limit", 1, self.max_list_limit, self.max_list_limit)
+        order = query.get("order", "desc")
+        if order not in ("asc", "desc"):
+            raise InvalidParam(
+                f"Invalid value for 'order': expected 'asc' or 'desc', got '{order}'.",
+                param="order", location="query", kind="literal_error", input=order,
+            )
+        purpose = query.get("purpose")
+        if purpose is not None and self.list_purposes is not None:
+            if purpose not in self.list_purposes:
+                raise InvalidParam(
+                    f"Invalid value for 'purpose': '{purpose}' is not one of "
+                    f"{list(self.list_purposes)}.",
+                    param="purpose", location="query", kind="enum", input=purpose,
+                )
+        after = query.get("after") or None
+        namespace = self.namespace(request)
+        if after is not None and not self.store.cursor_known(namespace, after):
+            raise InvalidParam(
+                f"Invalid 'after': no file with id '{after}' to resume from.",
+                param="after", location="query", input=after,
+            )
+        page = self.store.page(
+            namespace, limit=limit, order=order, after=after, purpose=purpose  # type: ignore[arg-type]
+        )
+        data = [self.record_json(record, request) for record in page.records]
+        return {
+            "object": "list",
+            "data": data,
+            "first_id": data[0]["id"] if data else None,
+            "last_id": data[-1]["id"] if data else None,
+            "has_more": page.has_more,
+        }
+
+    async def retrieve_file(self, request: Request) -> dict[str, Any]:
+        return self.record_json(self.get_record(request), request)
+
+    async def delete_file(self, request: Request) -> dict[str, Any]:
+        file_id = request.path_params["file_id"]
+        if self.store.delete(self.namespace(request), file_id) is None:
+            raise self.not_found(file_id)
+        return {"id": file_id, "object": "file", "deleted": True}
+
+    async def file_content(self, request: Request) -> Response:
+        record = self.get_record(request)
+        # OpenAI serves file bytes as a binary download; the SDK ignores the type.
+        return download_response(record.blob, record.filename, "application/octet-stream")
+
+    # -- uploads -------------------------------------------------------------------------
+
+    async def create_upload(self, request: Request) -> dict[str, Any]:
+        body = await read_json(request, self.limits)
+        if not isinstance(body, dict):
+            raise InvalidParam("The request body must be a JSON object.", param="body")
+        size = body.get("bytes")
+        if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_UPLOAD_BYTES:
+            raise InvalidParam(
+                f"'bytes' must be an integer between 1 and {MAX_UPLOAD_BYTES}.", param="bytes"
+            )
+        filename = body.get("filename")
+        if not isinstance(filename, str):
+            raise missing("filename")
+        check_filename(filename)
+        mime_type = body.get("mime_type")
+        if not isinstance(mime_type, str) or not mime_type:
+            raise missing("mime_type")
+        purpose = self.check_purpose(body.get("purpose"))
+        expires = body.get("expires_after")
+        if expires is not None and not isinstance(expires, dict):
+            raise InvalidParam("'expires_after' must be an object.", param="expires_after")
+        expires_after = None if expires is None else self.parse_expires_after(
+            expires.get("anchor"), expires.get("seconds")
+        )
+        now = self.now()
+        upload = Upload(
+            id=ids.openai_style("upload_"), filename=filename, purpose=purpose, bytes=size,
+            mime_type=mime_type, created_at=now, expires_at=now + UPLOAD_TTL,
+            file_expires_after=expires_after,
+        )
+        self.uploads.add(upload)
+        return self.upload_json(upload, request)
+
+    async def add_part(self, request: Request) -> dict[str, Any]:
+        upload = self.pending_upload(request.path_params["upload_id"])
+        form = await read_multipart(request, self.limits)
+        parts = form.files.get("data", [])
+        if len(parts) != 1:
+            raise missing("data") if not parts else InvalidParam(
+                "Expected one 'data' part.", param="data"
+            )
+        blob = parts[0].blob
+        if blob.size > MAX_PART_BYTES:
+            raise InvalidParam(f"A part may be at most {MAX_PART_BYTES} bytes.", param="data")
+        part = Part(ids.openai_style("part_"), upload.id, self.now(), blob)
+        with self.uploads.lock:
+            self.pending_upload(upload.id)  # cancelled or completed meanwhile?
+            upload.parts[part.id] = part
+        return {"id": part.id, "object": "upload.part", "created_at": int(part.created_at),
+                "upload_id": upload.id}
+
+    async def complete_upload(self, request: Request) -> dict[str, Any]:
+        upload = self.pending_upload(request.path_params["upload_id"])
+        body = await read_json(request, self.limits)
+        if not isinstance(body, dict):
+            raise InvalidParam("The request body must be a JSON object.", param="body")
+        part_ids = body.get("part_ids")
+        if not isinstance(part_ids, list) or not all(isinstance(p, str) for p in part_ids):
+            raise InvalidParam("'part_ids' must be a list of part ids.", param="part_ids")
+        md5 = body.get("md5")
+        if md5 is not None and not isinstance(md5, str):
+            raise InvalidParam("'md5' must be a string.", param="md5")
+        with self.uploads.lock:
+            self.pending_upload(upload.id)
+            unknown = [p for p in part_ids if p not in upload.parts]
+            if unknown:
+                raise InvalidParam(
+                    f"Part {unknown[0]} does not belong to upload {upload.id}.", param="part_ids"
+                )
+            if len(set(part_ids)) != len(part_ids):
+                raise InvalidParam("'part_ids' lists a part more than once.", param="part_ids")
+            total = sum(upload.parts[p].blob.size for p in part_ids)
+            if total != upload.bytes:
+                raise InvalidParam(
+                    f"The parts add up to {total} bytes but the upload was created with "
+                    f"bytes={upload.bytes}.", param="bytes",
+                )
+            writer = BlobWriter(self.limits.spool_threshold)
+            for part_id in part_ids:
+                for chunk in upload.parts[part_id].blob.chunks():
+                    writer.write(chunk)
+            blob = writer.finish()
+            if md5 is not None and md5.lower() != blob.md5:
+                raise InvalidParam(
+                    f"The md5 checksum {md5} does not match the assembled content "
+                    f"({blob.md5}).", param="md5",
+                )
+            record = self.store_file(
+                request, upload.filename, upload.purpose, blob, upload.mime_type,
+                upload.file_expires_after,
+            )
+            upload.status = "completed"
+            upload.file_id = record.id
+            upload.parts.clear()
+        return self.upload_json(upload, request)
+
+    async def cancel_upload(self, request: Request) -> dict[str, Any]:
+        with self.uploads.lock:
+            upload = self.pending_upload(request.path_params["upload_id"])
+            upload.status = "cancelled"
+            upload.parts.clear()
+        return self.upload_json(upload, request)
+
+    def upload_json(self, upload: Upload, request: Request) -> dict[str, Any]:
+        record = None
+        if upload.file_id is not None:
+            record = self.store.get(self.namespace(request), upload.file_id)
+        return {
+            "id": upload.id,
+            "object": "upload",
+            "bytes": upload.bytes,
+            "created_at": int(upload.created_at),
+            "expires_at": int(upload.expires_at),
+            "filename": upload.filename,
+            "purpose": upload.purpose,
+            "status": upload.state(self.now()),
+            "file": None if record is None else self.record_json(record, request),
+        }
+
+    def pending_upload(self, upload_id: str) -> Upload:
+        upload = self.uploads.get(upload_id)
+        if upload is None:
+            raise NotFound(f"No such Upload object: {upload_id}", param="upload_id",
+                           location="path")
+        state = upload.state(self.now())
+        if state != "pending":
+            raise InvalidParam(
+                f"Upload {upload_id} is {state}; only pending uploads accept this.",
+                param="upload_id", location="path",
+            )
+        return upload
+
+    # -- helpers shared with the impala dialect ----------------------------------------------
+
+    def get_record(self, request: Request) -> FileRecord:
+        file_id = request.path_params["file_id"]
+        record = self.store.get(self.namespace(request), file_id)
+        if record is None:
+            raise self.not_found(file_id)
+        return record
+
+    def check_purpose(self, purpose: Any) -> str:
+        if purpose is None or purpose == "":
+            raise missing("purpose")
+        if purpose not in self.upload_purposes:
+            raise InvalidParam(
+                f"'{purpose}' is not one of {list(self.upload_purposes)} - 'purpose'",
+                param="purpose", kind="enum", input=purpose,
+                ctx={"expected": ", ".join(f"'{p}'" for p in self.upload_purposes)},
+            )
+        return str(purpose)
+
+    def check_content(self, filename: str, purpose: str, blob: Blob) -> None:
+        if blob.size == 0:
+            raise InvalidParam("The file is empty; upload at least one byte.", param="file")
+        if purpose in self.jsonl_only_purposes and not filename.lower().endswith(".jsonl"):
+            api = "Batch API" if purpose == "batch" else "Fine-Tuning API"
+            raise InvalidParam(f"Invalid file format for {api}. Must be .jsonl", param="file")
+
+    def parse_expires_after(self, anchor: Any, seconds: Any) -> int | None:
+        if anchor is None and seconds is None:
+            return None
+        if anchor != "created_at":
+            raise InvalidParam(
+                f"Invalid 'expires_after.anchor': expected 'created_at', got {anchor!r}.",
+                param="expires_after.anchor",
+            )
+        value = parse_int(
+            None if seconds is None else str(seconds), "expires_after.seconds",
+            EXPIRES_MIN, EXPIRES_MAX, None, location="body",
+        )
+        if value is None:
+            raise missing("expires_after.seconds")
+        return value
+
+    def store_file(
+        self, request: Request, filename: str, purpose: str, blob: Blob, content_type: str,
+        expires_after: int | None,
+    ) -> FileRecord:
+        now = self.now()
+        if expires_after is None:
+            expires_after = self.default_expiry.get(purpose)
+        record = FileRecord(
+            id=ids.openai_style("file-"), namespace=self.namespace(request), filename=filename,
+            purpose=purpose, created_at=now, blob=blob, content_type=content_type,
+            expires_at=None if expires_after is None else now + expires_after,
+        )
+        return self.store.put(record)
+
+    def method_not_allowed(self, method: str, path: str) -> MethodNotAllowed:
+        return MethodNotAllowed(f"Method {method} is not allowed for {path}.")
+
+
+@dataclass
+class Part:
+    id: str
+    upload_id: str
+    created_at: float
+    blob: Blob
+
+
+@dataclass
+class Upload:
+    id: str
+    filename: str
+    purpose: str
+    bytes: int
+    mime_type: str
+    created_at: float
+    expires_at: float
+    file_expires_after: int | None
+    status: str = "pending"
+    file_id: str | None = None
+    parts: dict[str, Part] = field(default_factory=dict)
+
+    def state(self, now: float) -> str:
+        if self.status == "pending" and now >= self.expires_at:
+            return "expired"
+        return self.status
+
+
+class Uploads:
+    """Upload sessions in progress; a lock keeps parts, complete and cancel consistent."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self._uploads: dict[str, Upload] = {}
+
+    def add(self, upload: Upload) -> None:
+        with self.lock:
+            self._uploads[upload.id] = upload
+
+    def get(self, upload_id: str) -> Upload | None:
+        with self.lock:
+            return self._uploads.get(upload_id)
+
+
+def _single(fields: dict[str, list[str]], name: str) -> str | None:
+    values = fields.get(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise InvalidParam(f"Expected one '{name}' field, got {len(values)}.", param=name)
+    return values[0]
+
+
+def parse_int(
+    raw: str | None, param: str, low: int, high: int, default: int | None,
+    *, location: str = "query",
+) -> int | None:
+    """An integer parameter within [low, high]; names the parameter when it is not."""
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParam(
+            f"Invalid '{param}': expected an integer, got '{raw[:100]}'.",
+            param=param, location=location, kind="int_parsing", input=raw,
+        ) from None
+    if not low <= value <= high:
+        raise InvalidParam(
+            f"Invalid '{param}': {value} is not between {low} and {high}.",
+            param=param, location=location,
+            kind="greater_than_equal" if value < low else "less_than_equal", input=raw,
+            ctx={"ge": low} if value < low else {"le": high},
+        )
+    return value
