@@ -1,0 +1,51 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+FIXTURES ?= fixtures/default.yaml
+PYTEST_ARGS ?=
+# The newest openai SDK (3.x, on httpx2) cannot share a venv with vlmrun, which pins 1.109.1.
+LATEST_VENV := .venv-openai-latest
+
+.PHONY: run test test-main test-openai-latest lint bench fuzz soak test-browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+run: $(VENV)/.installed
+	$(BIN)/fakefiles serve --host $(HOST) --port $(PORT) --fixtures $(FIXTURES)
+
+test: test-main test-openai-latest
+
+test-main: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+$(LATEST_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(LATEST_VENV)
+	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LATEST_VENV)/bin/python -m pip install --quiet -e . 'openai>=3' pytest httpx jsonschema pyyaml
+	touch $@
+
+# The OpenAI and impala SDK tests again, with the newest openai release.
+test-openai-latest: $(LATEST_VENV)/.installed
+	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade 'openai>=3'
+	$(LATEST_VENV)/bin/python -c "import openai; print('openai', openai.__version__)"
+	$(LATEST_VENV)/bin/python -m pytest -p no:xdist -m openai_sdk $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check fakefiles tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) $(LATEST_VENV) build *.egg-info

@@ -1,0 +1,85 @@
+"""Shared fixtures: the app in-process and behind a live uvicorn server, both wrapped in a
+:class:`~tests.contracts.ContractRecorder` so every JSON body any test receives is checked
+against the seeds' schemas, and real SDK clients wired to each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from fakefiles import Fake, Settings, create_app
+from fakefiles.inprocess import transport_for
+from fakefiles.server import LiveServer
+from tests.contracts import ContractRecorder
+
+IN_PROCESS = "http://fakefiles.test"
+
+
+@pytest.fixture
+def fake() -> Fake:
+    return Fake(Settings())
+
+
+@pytest.fixture
+def app(fake: Fake) -> Iterator[ContractRecorder]:
+    recorder = ContractRecorder(create_app(fake=fake))
+    yield recorder
+    assert not recorder.failures, "\n".join(recorder.failures)
+
+
+@pytest.fixture
+def http(app: ContractRecorder) -> Iterator[httpx.Client]:
+    """A plain httpx client on the in-process app (for raw-HTTP tests)."""
+    with httpx.Client(transport=transport_for(httpx, app), base_url=IN_PROCESS) as client:
+        yield client
+
+
+def openai_client(base_url: str, app: Any | None = None, **kwargs: Any) -> Any:
+    import openai
+
+    if app is not None:
+        import importlib
+
+        httpx_module = importlib.import_module(openai._base_client.httpx.__name__)  # type: ignore[attr-defined]
+        kwargs["http_client"] = httpx_module.Client(transport=transport_for(httpx_module, app))
+    kwargs.setdefault("max_retries", 0)
+    return openai.OpenAI(api_key="sk-test-0123456789abcdef", base_url=base_url, **kwargs)
+
+
+@pytest.fixture
+def openai_sdk(app: ContractRecorder) -> Any:
+    return openai_client(f"{IN_PROCESS}/openai/v1", app)
+
+
+@pytest.fixture
+def impala_sdk(app: ContractRecorder) -> Any:
+    return openai_client(f"{IN_PROCESS}/impala/v1", app)
+
+
+class Live:
+    """A live server shared by the session; state and recorder are reset per test."""
+
+    def __init__(self) -> None:
+        self.fake = Fake(Settings())
+        self.recorder = ContractRecorder(create_app(fake=self.fake))
+        self.server = LiveServer(self.recorder).start()
+        self.url = self.server.url
+
+
+@pytest.fixture(scope="session")
+def _live_session() -> Iterator[Live]:
+    live = Live()
+    yield live
+    live.server.stop()
+
+
+@pytest.fixture
+def live(_live_session: Live) -> Iterator[Live]:
+    _live_session.fake.reset()
+    _live_session.recorder.failures.clear()
+    yield _live_session
+    failures = list(_live_session.recorder.failures)
+    assert not failures, "\n".join(failures)
