@@ -47,5 +47,13 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff check fakefiles tests
 	$(BIN)/mypy
 
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(VENV)/.installed $@
+
+# Speed and memory against references measured in the same run (see bench/README.md).
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) $(LATEST_VENV) build *.egg-info
