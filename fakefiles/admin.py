@@ -1,16 +1,242 @@
-"""Control API under ``/_fakefiles/``. Placeholder: being written."""
+"""The control API under ``/_fakefiles/`` (fake-gcs-server's ``/_internal``, WireMock's
+``/__admin``): health, reset, state, faults, the request journal, the clock, fixtures, and the
+signed download links. JSON in and out; a bad request gets 400/422 naming the field.
+
+    GET    /health                 {"status": "ok"} (docker HEALTHCHECK)
+    POST   /reset                  back to the loaded fixtures; faults, journal, clock cleared
+    GET    /state                  file counts and bytes per vendor and orq project
+    GET    /faults                 rules with how often each matched and fired
+    POST   /faults                 one rule or a list → 201 {"faults": [...]}
+    DELETE /faults[/{id}]          remove all rules, or one
+    GET    /requests               the journal (?vendor=&method=&path=glob)
+    DELETE /requests               empty the journal
+    GET    /clock                  the fake's time
+    POST   /clock                  {"advance_seconds": N} | {"set": "2027-01-01T00:00:00Z"}
+                                   | {"freeze": true | "<time>"}
+    DELETE /clock                  back to real time
+    POST   /fixtures               YAML or JSON body: load more data, validated like files
+    GET    /download/{file_id}     signed link (?ns=&expires=&signature=): the bytes, no auth
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from .bodies import BodyLimits, read_body
+from .errors import FakeFilesError
 from .fake import Fake
+from .faults import FaultSpec
+from .links import verify
+from .store import DuplicateId
+from .vendors.base import download_response
+
+CONTROL_BODY_LIMIT = BodyLimits(max_bytes=64 * 1024 * 1024, read_timeout=30.0)
+
+
+class ControlError(Exception):
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.field = status, message, field
+
+
+class ClockChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    advance_seconds: float | None = None
+    set: datetime | float | None = None
+    freeze: bool | datetime | float | None = None
+
+    @model_validator(mode="after")
+    def _one_change(self) -> ClockChange:
+        given = [n for n in ("advance_seconds", "set", "freeze") if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of advance_seconds, set, freeze")
+        return self
+
+
+def _validation_error(exc: ValidationError) -> ControlError:
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or None
+    where = f"{field}: " if field else ""
+    return ControlError(422, f"{where}{first['msg']}", field)
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await read_body(request, CONTROL_BODY_LIMIT)
+    if not raw.strip():
+        raise ControlError(400, "The request needs a JSON body.", "body")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ControlError(400, f"The body is not valid JSON: {exc}", "body") from None
 
 
 def admin_routes(fake: Fake) -> list[BaseRoute]:
-    async def health(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+    """Handlers close over ``fake``; each returns data or raises ControlError."""
 
-    return [Route("/health", health, methods=["GET"])]
+    async def health(request: Request) -> Any:
+        return {"status": "ok"}
+
+    async def reset(request: Request) -> Any:
+        fake.reset()
+        return {"status": "ok", "files": sum(1 for _ in fake.store.records())}
+
+    async def state(request: Request) -> Any:
+        vendors: dict[str, Any] = {}
+        for name in fake.vendors:
+            if name == "orq":
+                projects = {}
+                for namespace in fake.store.namespaces():
+                    if namespace.startswith("orq/"):
+                        files, size = fake.store.count(namespace)
+                        projects[namespace[4:]] = {"files": files, "bytes": size}
+                vendors[name] = {
+                    "files": sum(p["files"] for p in projects.values()),
+                    "bytes": sum(p["bytes"] for p in projects.values()),
+                    "projects": projects,
+                }
+            else:
+                files, size = fake.store.count(name)
+                vendors[name] = {"files": files, "bytes": size}
+        return {
+            "vendors": vendors,
+            "faults": len(fake.faults.rules()),
+            "journal": len(fake.journal.entries()),
+            "clock": clock_json(),
+        }
+
+    async def list_faults(request: Request) -> Any:
+        return {"faults": [rule.to_json() for rule in fake.faults.rules()]}
+
+    async def add_faults(request: Request) -> Any:
+        body = await _json_body(request)
+        items = body if isinstance(body, list) else [body]
+        try:
+            specs = [FaultSpec.model_validate(item) for item in items]
+        except ValidationError as exc:
+            raise _validation_error(exc) from None
+        rules = [fake.faults.add(spec) for spec in specs]
+        return JSONResponse({"faults": [r.to_json() for r in rules],
+                             "ids": [r.id for r in rules]}, status_code=201)
+
+    async def clear_faults(request: Request) -> Any:
+        count = len(fake.faults.rules())
+        fake.faults.clear()
+        return {"deleted": count}
+
+    async def delete_fault(request: Request) -> Any:
+        fault_id = request.path_params["fault_id"]
+        if not fake.faults.remove(fault_id):
+            raise ControlError(404, f"No fault rule with id '{fault_id}'.", "fault_id")
+        return {"deleted": 1}
+
+    async def requests(request: Request) -> Any:
+        query = request.query_params
+        unknown = set(query) - {"vendor", "method", "path"}
+        if unknown:
+            raise ControlError(400, f"Unknown filter '{sorted(unknown)[0]}'; use vendor, "
+                               "method or path.", sorted(unknown)[0])
+        entries = fake.journal.entries(
+            vendor=query.get("vendor"), method=query.get("method"), path=query.get("path")
+        )
+        return {"requests": [entry.to_json() for entry in entries]}
+
+    async def clear_requests(request: Request) -> Any:
+        fake.journal.clear()
+        return {"status": "ok"}
+
+    def clock_json() -> dict[str, Any]:
+        return {"now": fake.clock.isoformat(), "epoch": fake.clock.now(),
+                "real": fake.clock.is_real}
+
+    async def get_clock(request: Request) -> Any:
+        return clock_json()
+
+    async def change_clock(request: Request) -> Any:
+        try:
+            change = ClockChange.model_validate(await _json_body(request))
+        except ValidationError as exc:
+            raise _validation_error(exc) from None
+        if change.advance_seconds is not None:
+            fake.clock.advance(change.advance_seconds)
+        elif change.set is not None:
+            fake.clock.set(change.set)
+        elif change.freeze is not None:
+            fake.clock.freeze(None if change.freeze is True else change.freeze)  # type: ignore[arg-type]
+        return clock_json()
+
+    async def real_clock(request: Request) -> Any:
+        fake.clock.real()
+        return clock_json()
+
+    async def load_fixtures(request: Request) -> Any:
+        from .fixtures import FixtureError, load_fixture_text
+
+        raw = await read_body(request, CONTROL_BODY_LIMIT)
+        try:
+            seed = load_fixture_text(raw.decode("utf-8", "replace"), source="<request body>")
+            fake.load(seed)
+        except FixtureError as exc:
+            raise ControlError(422, str(exc), getattr(exc, "field", None)) from None
+        except DuplicateId as exc:
+            raise ControlError(409, f"Duplicate file id {exc}.", "id") from None
+        return JSONResponse({"loaded": {"files": len(seed.records), "faults": len(seed.faults),
+                                        "orq_projects": len(seed.orq_projects)}},
+                            status_code=201)
+
+    async def download(request: Request) -> Any:
+        query = request.query_params
+        file_id = request.path_params["file_id"]
+        namespace = query.get("ns", "")
+        try:
+            expires = int(query.get("expires", ""))
+        except ValueError:
+            raise ControlError(403, "The link has no valid 'expires'.", "expires") from None
+        problem = verify(fake.settings.signing_key, namespace, file_id, expires,
+                         query.get("signature", ""), fake.clock.now())
+        if problem:
+            raise ControlError(403, problem, "signature")
+        record = fake.store.get(namespace, file_id)
+        if record is None:
+            raise ControlError(404, f"File {file_id} no longer exists.", "file_id")
+        return download_response(record.blob, record.filename, record.content_type)
+
+    return [
+        route("/health", health, "GET"),
+        route("/reset", reset, "POST"),
+        route("/state", state, "GET"),
+        route("/faults", list_faults, "GET"),
+        route("/faults", add_faults, "POST"),
+        route("/faults", clear_faults, "DELETE"),
+        route("/faults/{fault_id}", delete_fault, "DELETE"),
+        route("/requests", requests, "GET"),
+        route("/requests", clear_requests, "DELETE"),
+        route("/clock", get_clock, "GET"),
+        route("/clock", change_clock, "POST"),
+        route("/clock", real_clock, "DELETE"),
+        route("/fixtures", load_fixtures, "POST"),
+        route("/download/{file_id:path}", download, "GET"),
+    ]
+
+
+def route(path: str, handler: Any, method: str) -> Route:
+    async def endpoint(request: Request) -> Response:
+        try:
+            result = await handler(request)
+        except ControlError as err:
+            return JSONResponse({"error": {"message": err.message, "field": err.field}},
+                                status_code=err.status)
+        except FakeFilesError as err:
+            return JSONResponse({"error": {"message": err.message, "field": err.param}},
+                                status_code=err.status)
+        return result if isinstance(result, Response) else JSONResponse(result)
+
+    endpoint.__name__ = handler.__name__
+    return Route(path, endpoint, methods=[method], name=f"control.{handler.__name__}")
