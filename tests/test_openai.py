@@ -1,0 +1,265 @@
+"""The OpenAI persona through the real ``openai`` SDK (in-process and on a live server).
+
+Runs twice in ``make test``: with openai==1.109.1 (vlmrun's pin) and with the newest release.
+Every JSON body is also checked against seed 004 by the ContractRecorder in conftest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import httpx
+import openai
+import pytest
+
+from tests.conftest import IN_PROCESS, openai_client
+
+pytestmark = pytest.mark.openai_sdk
+
+DAY = 24 * 3600
+
+
+@pytest.fixture(params=["/openai/v1", "/v1"])
+def sdk(request, app):
+    return openai_client(f"{IN_PROCESS}{request.param}", app)
+
+
+def upload(sdk, name="a.txt", data=b"hello", purpose="assistants", **kwargs):
+    return sdk.files.create(file=(name, data), purpose=purpose, **kwargs)
+
+
+def test_file_lifecycle(sdk):
+    created = upload(sdk, "notes.txt", b"hello world")
+    assert created.id.startswith("file-") and len(created.id) == 5 + 24
+    assert (created.object, created.bytes, created.filename) == ("file", 11, "notes.txt")
+    assert created.purpose == "assistants" and created.status == "processed"
+    assert created.expires_at is None
+    assert sdk.files.retrieve(created.id) == created
+    assert [f.id for f in sdk.files.list()] == [created.id]
+    assert sdk.files.content(created.id).content == b"hello world"
+    deleted = sdk.files.delete(created.id)
+    assert (deleted.id, deleted.deleted, deleted.object) == (created.id, True, "file")
+    with pytest.raises(openai.NotFoundError) as err:
+        sdk.files.retrieve(created.id)
+    assert err.value.status_code == 404
+    assert err.value.body == {"message": f"No such File object: {created.id}",
+                              "type": "invalid_request_error", "param": "id", "code": None}
+    with pytest.raises(openai.NotFoundError):
+        sdk.files.delete(created.id)
+    with pytest.raises(openai.NotFoundError):
+        sdk.files.content(created.id)
+
+
+@pytest.mark.parametrize("purpose", ["assistants", "batch", "fine-tune", "vision", "user_data",
+                                     "evals"])
+def test_every_upload_purpose(sdk, purpose):
+    name = "rows.jsonl" if purpose in ("batch", "fine-tune") else "doc.txt"
+    created = upload(sdk, name, b'{"a": 1}\n', purpose)
+    assert created.purpose == purpose
+    assert [f.id for f in sdk.files.list(purpose=purpose)] == [created.id]
+
+
+def test_file_sources_and_content_types(sdk, tmp_path, app):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(b"%PDF-1.4 fake")
+    from_path = sdk.files.create(file=path, purpose="assistants")
+    from_bytes = sdk.files.create(file=io.BytesIO(b"raw"), purpose="assistants")
+    assert from_path.filename == "report.pdf"
+    assert from_bytes.filename == "upload"  # the SDK's placeholder for bare bytes
+    records = {r.id: r for r in app.state.fake.store.records("openai")}
+    assert records[from_path.id].content_type == "application/pdf"
+
+
+def test_content_is_exact_bytes(sdk, http):
+    data = bytes(range(256)) * 300
+    created = upload(sdk, "bin.dat", data)
+    assert sdk.files.content(created.id).content == data
+    response = http.get(f"/openai/v1/files/{created.id}/content")
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.headers["content-disposition"].startswith('attachment; filename="bin.dat"')
+    assert hashlib.sha256(response.content).hexdigest() == hashlib.sha256(data).hexdigest()
+    # The deprecated retrieve_content returns the body as text, not JSON-decoded.
+    text_file = upload(sdk, "t.txt", b"plain text")
+    with pytest.warns(DeprecationWarning):
+        assert sdk.files.retrieve_content(text_file.id) == "plain text"
+
+
+def test_wait_for_processing_returns_at_once(sdk):
+    created = upload(sdk)
+    done = sdk.files.wait_for_processing(created.id, poll_interval=0.01, max_wait_seconds=1)
+    assert done.status == "processed"
+
+
+def test_bad_purpose_and_missing_parts(sdk, http):
+    with pytest.raises(openai.BadRequestError) as err:
+        upload(sdk, purpose="training")
+    assert err.value.param == "purpose" and "'training' is not one of" in err.value.message
+    with pytest.raises(openai.BadRequestError) as err:
+        upload(sdk, "data.csv", b"a,b", purpose="batch")
+    assert "Must be .jsonl" in err.value.message
+    missing_file = http.post("/openai/v1/files", data={"purpose": "assistants"},
+                             files={"other": ("x", b"1")})
+    assert missing_file.status_code == 400
+    assert missing_file.json()["error"]["param"] == "file"
+    missing_purpose = http.post("/openai/v1/files", files={"file": ("x.txt", b"1")})
+    assert missing_purpose.status_code == 400
+    assert missing_purpose.json()["error"]["param"] == "purpose"
+    empty = http.post("/openai/v1/files", data={"purpose": "assistants"},
+                      files={"file": ("x.txt", b"")})
+    assert empty.status_code == 400 and empty.json()["error"]["param"] == "file"
+    assert list(sdk.files.list()) == []  # nothing was stored by any refused upload
+
+
+def test_expires_after_bounds_and_expiry(sdk, app):
+    clock = app.state.fake.clock
+    clock.freeze()
+    short = upload(sdk, expires_after={"anchor": "created_at", "seconds": 3600})
+    longest = upload(sdk, expires_after={"anchor": "created_at", "seconds": 30 * DAY})
+    assert short.expires_at == short.created_at + 3600
+    assert longest.expires_at == longest.created_at + 30 * DAY
+    for seconds in (3599, 30 * DAY + 1):
+        with pytest.raises(openai.BadRequestError) as err:
+            upload(sdk, expires_after={"anchor": "created_at", "seconds": seconds})
+        assert err.value.param == "expires_after.seconds"
+    with pytest.raises(openai.BadRequestError) as err:
+        upload(sdk, expires_after={"anchor": "last_active_at", "seconds": 3600})
+    assert err.value.param == "expires_after.anchor"
+    # Batch files expire after 30 days unless told otherwise, as OpenAI's do.
+    batch = upload(sdk, "b.jsonl", b"{}\n", "batch")
+    assert batch.expires_at == batch.created_at + 30 * DAY
+
+    clock.advance(3600)
+    with pytest.raises(openai.NotFoundError):
+        sdk.files.retrieve(short.id)
+    assert short.id not in [f.id for f in sdk.files.list()]
+    assert sdk.files.retrieve(longest.id).id == longest.id
+
+
+def test_auto_pagination_walks_every_page_once(sdk, app):
+    app.state.fake.clock.freeze(1_800_000_000)  # identical created_at: ties must stay stable
+    created = [upload(sdk, f"f{i}.txt", b"x").id for i in range(7)]
+    newest_first = list(reversed(created))
+    assert [f.id for f in sdk.files.list(limit=2)] == newest_first
+    assert [f.id for f in sdk.files.list(limit=3, order="asc")] == created
+    page = sdk.files.list(limit=3)
+    assert page.has_more is True and [f.id for f in page.data] == newest_first[:3]
+    assert page.first_id == newest_first[0] and page.last_id == newest_first[2]
+    last = sdk.files.list(limit=3, after=newest_first[5])
+    assert [f.id for f in last.data] == newest_first[6:] and last.has_more is False
+    # A file deleted between two pages does not derail the cursor.
+    sdk.files.delete(newest_first[2])
+    resumed = sdk.files.list(limit=2, after=newest_first[2])
+    assert [f.id for f in resumed.data] == newest_first[3:5]
+
+
+def test_list_purpose_filter_and_bad_parameters(sdk):
+    a = upload(sdk, "a.txt", b"1", "assistants")
+    v = upload(sdk, "v.png", b"2", "vision")
+    assert [f.id for f in sdk.files.list(purpose="vision")] == [v.id]
+    assert [f.id for f in sdk.files.list(purpose="assistants")] == [a.id]
+    assert list(sdk.files.list(purpose="batch")) == []
+    for params, param in [({"limit": 0}, "limit"), ({"limit": 10_001}, "limit"),
+                          ({"order": "sideways"}, "order"), ({"after": "file-nope"}, "after")]:
+        with pytest.raises(openai.BadRequestError) as err:
+            sdk.files.list(**params)
+        assert err.value.param == param
+
+
+def test_empty_list_envelope(http):
+    body = http.get("/openai/v1/files").json()
+    assert body == {"object": "list", "data": [], "first_id": None, "last_id": None,
+                    "has_more": False}
+    bad = http.get("/openai/v1/files?limit=abc")
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "limit"
+
+
+def test_unknown_route_and_wrong_method_use_the_envelope(http):
+    unknown = http.get("/openai/v1/nothing-here")
+    assert unknown.status_code == 404
+    assert unknown.json()["error"]["message"] == "Invalid URL (GET /openai/v1/nothing-here)"
+    wrong = http.put("/openai/v1/files")
+    assert wrong.status_code == 405 and wrong.json()["error"]["type"] == "invalid_request_error"
+    assert "allow" in wrong.headers
+
+
+def test_uploads_api_assembles_parts_in_part_ids_order(sdk):
+    upload_obj = sdk.uploads.create(bytes=9, filename="big.jsonl", mime_type="application/jsonl",
+                                    purpose="batch")
+    assert upload_obj.id.startswith("upload_") and upload_obj.status == "pending"
+    assert upload_obj.expires_at == upload_obj.created_at + 3600 and upload_obj.file is None
+    first = sdk.uploads.parts.create(upload_obj.id, data=b"abc")
+    second = sdk.uploads.parts.create(upload_obj.id, data=b"def")
+    third = sdk.uploads.parts.create(upload_obj.id, data=b"ghi")
+    assert first.id.startswith("part_") and first.upload_id == upload_obj.id
+    md5 = hashlib.md5(b"ghiabcdef").hexdigest()
+    done = sdk.uploads.complete(upload_obj.id, part_ids=[third.id, first.id, second.id], md5=md5)
+    assert done.status == "completed" and done.file is not None
+    assert done.file.bytes == 9 and done.file.filename == "big.jsonl"
+    assert sdk.files.content(done.file.id).content == b"ghiabcdef"
+    with pytest.raises(openai.BadRequestError):
+        sdk.uploads.parts.create(upload_obj.id, data=b"late")
+
+
+def test_uploads_refuse_wrong_bytes_md5_parts_and_cancelled(sdk):
+    up = sdk.uploads.create(bytes=4, filename="x.txt", mime_type="text/plain",
+                            purpose="assistants")
+    part = sdk.uploads.parts.create(up.id, data=b"abc")
+    with pytest.raises(openai.BadRequestError) as err:
+        sdk.uploads.complete(up.id, part_ids=[part.id])
+    assert err.value.param == "bytes"
+    other = sdk.uploads.parts.create(up.id, data=b"d")
+    with pytest.raises(openai.BadRequestError) as err:
+        sdk.uploads.complete(up.id, part_ids=[part.id, other.id], md5="0" * 32)
+    assert err.value.param == "md5"
+    with pytest.raises(openai.BadRequestError) as err:
+        sdk.uploads.complete(up.id, part_ids=[part.id, "part_unknown"])
+    assert err.value.param == "part_ids"
+    cancelled = sdk.uploads.cancel(up.id)
+    assert cancelled.status == "cancelled"
+    with pytest.raises(openai.BadRequestError):
+        sdk.uploads.complete(up.id, part_ids=[part.id, other.id])
+    with pytest.raises(openai.NotFoundError):
+        sdk.uploads.cancel("upload_nope")
+    with pytest.raises(openai.BadRequestError) as err:
+        sdk.uploads.create(bytes=4, filename="x.txt", mime_type="text/plain", purpose="nope")
+    assert err.value.param == "purpose"
+    assert list(sdk.files.list()) == []
+
+
+def test_upload_expires_after_an_hour(sdk, app):
+    up = sdk.uploads.create(bytes=1, filename="x.txt", mime_type="text/plain",
+                            purpose="assistants")
+    part = sdk.uploads.parts.create(up.id, data=b"x")
+    app.state.fake.clock.advance(3601)
+    with pytest.raises(openai.BadRequestError) as err:
+        sdk.uploads.complete(up.id, part_ids=[part.id])
+    assert "expired" in err.value.message
+
+
+def test_upload_file_chunked_end_to_end(sdk):
+    data = b"".join(b'{"row": %d}\n' % i for i in range(2000))
+    # Bytes rather than a path: given a path, the SDK leaves the file handle open.
+    done = sdk.uploads.upload_file_chunked(file=data, filename="rows.jsonl", bytes=len(data),
+                                           mime_type="application/jsonl", purpose="batch",
+                                           part_size=4096)
+    assert done.status == "completed" and done.file.bytes == len(data)
+    assert sdk.files.content(done.file.id).content == data
+
+
+def test_live_server_whole_workflow(live):
+    sdk = openai_client(f"{live.url}/openai/v1")
+    created = upload(sdk, "live.txt", b"over a real socket")
+    assert sdk.files.retrieve(created.id).bytes == len(b"over a real socket")
+    assert [f.id for f in sdk.files.list(limit=1)] == [created.id]
+    assert sdk.files.content(created.id).content == b"over a real socket"
+    up = sdk.uploads.create(bytes=2, filename="u.txt", mime_type="text/plain",
+                            purpose="assistants")
+    part = sdk.uploads.parts.create(up.id, data=b"ok")
+    assert sdk.uploads.complete(up.id, part_ids=[part.id]).file.bytes == 2
+    assert sdk.files.delete(created.id).deleted
+    # The same store answers on the bare /v1 alias.
+    bare = openai_client(f"{live.url}/v1")
+    assert {f.filename for f in bare.files.list()} == {"u.txt"}
+    response = httpx.get(f"{live.url}/openai/v1/files/{created.id}")
+    assert response.status_code == 404 and response.headers["x-request-id"].startswith("req_")
