@@ -8,6 +8,8 @@ FIXTURES ?= fixtures/default.yaml
 PYTEST_ARGS ?=
 # The newest openai SDK (3.x, on httpx2) cannot share a venv with vlmrun, which pins 1.109.1.
 LATEST_VENV := .venv-openai-latest
+# Modules that only need openai (not vlmrun/orq); their openai_sdk tests run on both lines.
+LATEST_TESTS := tests/test_openai.py tests/test_impala.py tests/test_faults.py
 
 .PHONY: run test test-main test-openai-latest lint bench fuzz soak test-browser clean
 
@@ -41,7 +43,7 @@ $(LATEST_VENV)/.installed: pyproject.toml
 test-openai-latest: $(LATEST_VENV)/.installed
 	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade 'openai>=3'
 	$(LATEST_VENV)/bin/python -c "import openai; print('openai', openai.__version__)"
-	$(LATEST_VENV)/bin/python -m pytest -p no:xdist -m openai_sdk $(PYTEST_ARGS)
+	$(LATEST_VENV)/bin/python -m pytest -p no:xdist -m openai_sdk $(LATEST_TESTS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check fakefiles tests

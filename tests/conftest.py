@@ -37,13 +37,18 @@ def http(app: ContractRecorder) -> Iterator[httpx.Client]:
         yield client
 
 
+def openai_httpx_module() -> Any:
+    """openai 1.x/2.x are built on httpx, 3.x on httpx2: use whichever this one imports."""
+    from openai import _base_client
+
+    return getattr(_base_client, "httpx2", None) or _base_client.httpx
+
+
 def openai_client(base_url: str, app: Any | None = None, **kwargs: Any) -> Any:
     import openai
 
     if app is not None:
-        import importlib
-
-        httpx_module = importlib.import_module(openai._base_client.httpx.__name__)  # type: ignore[attr-defined]
+        httpx_module = openai_httpx_module()
         kwargs["http_client"] = httpx_module.Client(transport=transport_for(httpx_module, app))
     kwargs.setdefault("max_retries", 0)
     return openai.OpenAI(api_key="sk-test-0123456789abcdef", base_url=base_url, **kwargs)
