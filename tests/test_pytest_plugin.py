@@ -1,0 +1,126 @@
+"""The pytest plugin as a user meets it: small test files run by pytester, no conftest."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+FIXTURE_YAML = """
+openai:
+  files:
+    - id: file-fromini000000000000000
+      filename: ini.txt
+      purpose: assistants
+      content: from the ini file
+"""
+
+OTHER_YAML = """
+openai:
+  files:
+    - id: file-frommarker000000000000
+      filename: marker.txt
+      purpose: assistants
+      content: from the marker
+"""
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+
+
+def test_readme_example_runs_as_written(pytester):
+    pytester.makepyfile(test_readme="""
+        def test_upload(fakefiles):                    # in-process: no port, no thread
+            client = fakefiles.openai()                # a real openai.OpenAI wired to the fake
+            f = client.files.create(file=("a.txt", b"hi"), purpose="assistants")
+            assert fakefiles.requests(method="POST")[-1].status == 200
+
+        def test_sidecar_style(fakefiles_server):      # uvicorn on a free port
+            vlm = fakefiles_server.vlmrun()
+            assert vlm.files.list() == []
+    """)
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_each_test_starts_clean_and_helpers_work(pytester):
+    pytester.makepyfile(test_state="""
+        import openai, pytest, sys
+
+        def test_a_dirties_everything(fakefiles):
+            fakefiles.seed(openai={"files": [{"filename": "s.txt", "content": b"seeded",
+                                              "purpose": "assistants"}]})
+            client = fakefiles.openai()
+            assert [f.filename for f in client.files.list()] == ["s.txt"]
+            rule = fakefiles.fail(vendor="openai", status=503, times=1)
+            with pytest.raises(openai.InternalServerError):
+                client.files.list()
+            assert rule.fired == 1
+            fakefiles.clock.advance(3600)
+            assert "vlmrun" not in sys.modules and "orq_ai_sdk" not in sys.modules
+
+        def test_b_sees_none_of_it(fakefiles):
+            assert fakefiles.requests() == []
+            assert list(fakefiles.openai().files.list()) == []
+            assert fakefiles.clock.is_real
+
+        def test_c_server_shares_nothing_either(fakefiles_server):
+            assert fakefiles_server.url.startswith("http://127.0.0.1:")
+            assert list(fakefiles_server.openai().files.list()) == []
+            orq = fakefiles_server.orq(api_key="k1")
+            created = orq.files.create(filename="o.txt", content="aGk=")
+            assert orq.files.get(file_id=created.file.file_id).file.bytes == "2"
+
+        def test_d_reset_inside_a_test(fakefiles):
+            client = fakefiles.openai()
+            client.files.create(file=("x.txt", b"x"), purpose="assistants")
+            fakefiles.reset()
+            assert list(client.files.list()) == []
+    """)
+    run(pytester).assert_outcomes(passed=4)
+
+
+def test_ini_and_marker_configuration(pytester):
+    pytester.makefile(".yaml", ini_fixture=FIXTURE_YAML, marker_fixture=OTHER_YAML)
+    pytester.makeini("[pytest]\nfakefiles_fixtures = ini_fixture.yaml\n")
+    pytester.makepyfile(test_config="""
+        import pytest
+
+        def test_ini_fixtures(fakefiles):
+            assert [f.id for f in fakefiles.files("openai")] == ["file-fromini000000000000000"]
+            client = fakefiles.openai()
+            assert client.files.content("file-fromini000000000000000").content == b"from the ini file"
+
+        @pytest.mark.fakefiles(fixtures=["marker_fixture.yaml"], auth="strict")
+        def test_marker_overrides(fakefiles):
+            assert [f.filename for f in fakefiles.files("openai")] == ["marker.txt"]
+            import openai
+            with pytest.raises(openai.AuthenticationError):
+                fakefiles.openai(api_key="not-a-known-key").files.list()
+    """)
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_xdist_workers_have_their_own_server(pytester):
+    pytester.makepyfile(test_workers="""
+        import os, pathlib, pytest
+
+        @pytest.mark.parametrize("n", range(8))
+        def test_isolated(fakefiles_server, n):
+            client = fakefiles_server.openai()
+            assert list(client.files.list()) == []
+            client.files.create(file=(f"{n}.txt", b"x"), purpose="assistants")
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+            out = pathlib.Path(os.environ["PORTS_DIR"]) / f"{worker}-{n}"
+            out.write_text(fakefiles_server.url)
+    """)
+    ports_dir = pytester.mkdir("ports")
+    pytester._monkeypatch.setenv("PORTS_DIR", str(ports_dir))
+    run(pytester, "-n", "2").assert_outcomes(passed=8)
+    by_worker: dict[str, set[str]] = {}
+    for path in ports_dir.iterdir():
+        by_worker.setdefault(path.name.split("-")[0], set()).add(path.read_text())
+    assert len(by_worker) == 2, by_worker
+    urls = [next(iter(u)) for u in by_worker.values()]
+    assert all(len(u) == 1 for u in by_worker.values())  # one server per worker session
+    assert urls[0] != urls[1]
