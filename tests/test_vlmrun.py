@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +20,8 @@ import requests
 from vlmrun.client import VLMRun
 from vlmrun.client.exceptions import APIError, AuthenticationError, ResourceNotFoundError
 from vlmrun.client.types import PresignedUrlRequest
+
+from fakefiles.faults import FaultSpec
 
 KEY = "vlm-test-key-0123456789"
 PURPOSES = ["assistants", "batch", "fine-tune", "vision", "datasets"]
@@ -46,8 +49,15 @@ def stored(live: Any) -> dict[str, str]:
     return {r.id: r.sha256 for r in live.fake.store.records("vlmrun")}
 
 
-def posts(live: Any) -> list[int]:
-    return [e.status for e in live.fake.journal.entries(method="POST", path="/vlmrun/v1/files")]
+def posts(live: Any, expected: int) -> list[int]:
+    """Statuses of the direct uploads; waits a moment for the last one to be journaled
+    (the server records a request just after its response has gone out)."""
+    deadline = time.monotonic() + 2
+    while True:
+        entries = live.fake.journal.entries(method="POST", path="/vlmrun/v1/files")
+        if len(entries) >= expected or time.monotonic() > deadline:
+            return [e.status for e in entries]
+        time.sleep(0.01)
 
 
 # -- client construction -------------------------------------------------------------------
@@ -81,7 +91,7 @@ def test_upload_get_list_delete(live, tmp_path):
     assert uuid.UUID(f.id).version == 4
     assert (f.filename, f.bytes, f.purpose, f.object) == ("sample.txt", 13, "assistants", "file")
     assert f.created_at.utcoffset() == timedelta(0)  # ISO-8601 with a UTC offset
-    assert posts(live) == [201]
+    assert posts(live, 1) == [201]
 
     got = vlm.files.get(f.id)
     assert (got.id, got.bytes, got.created_at) == (f.id, 13, f.created_at)
@@ -123,12 +133,12 @@ def test_same_bytes_give_the_same_id(live, tmp_path):
     # The SDK's hash lookup answers the second upload: no POST at all.
     second = vlm.files.upload(write(tmp_path, "b.txt", b"same bytes"), purpose="vision")
     assert (second.id, second.filename, second.purpose) == (first.id, "a.txt", "assistants")
-    assert posts(live) == [201]
+    assert posts(live, 1) == [201]
     # force=True skips the lookup's answer; the server still dedups the POST.
     forced = vlm.files.upload(write(tmp_path, "c.txt", b"same bytes"), force=True)
     assert forced.id == first.id
     assert [x.id for x in vlm.files.list()] == [first.id]
-    assert posts(live) == [201, 201]
+    assert posts(live, 2) == [201, 201]
 
 
 def test_hash_lookup_hit_and_miss(live, tmp_path):
@@ -278,6 +288,17 @@ def test_empty_file_is_refused(live, tmp_path):
     assert err.value.http_status == 422
     assert err.value.message[0]["loc"] == ["body", "file"]
     assert stored(live) == {}
+
+
+def test_sdk_retry_after_a_5xx_sends_an_empty_file_which_is_refused(live, tmp_path):
+    # The SDK's retried POST reuses a file handle already at EOF (note §10): refusing the
+    # empty part turns silent data loss into a visible error.
+    live.fake.faults.add(FaultSpec(vendor="vlmrun", method="POST", path="/files", status=503,
+                                   times=1))
+    with pytest.raises(APIError) as err:
+        client(live, max_retries=2).files.upload(write(tmp_path, "a.txt", b"fifty bytes"))
+    assert err.value.http_status == 422
+    assert posts(live, 2) == [503, 422] and stored(live) == {}
 
 
 def test_too_large_is_413(live, tmp_path, monkeypatch):
