@@ -45,6 +45,13 @@ test-openai-latest: $(LATEST_VENV)/.installed
 	$(LATEST_VENV)/bin/python -c "import openai; print('openai', openai.__version__)"
 	$(LATEST_VENV)/bin/python -m pytest -p no:xdist -m openai_sdk $(LATEST_TESTS) $(PYTEST_ARGS)
 
+# The offline-frontend test in headless Chromium (Debian's package, installed here when
+# missing and root); FAKEFILES_REQUIRE_BROWSER=1 turns its skip-without-chromium into a failure.
+test-browser: $(VENV)/.installed-test
+	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	FAKEFILES_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -p no:xdist tests/browser $(PYTEST_ARGS)
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check fakefiles tests
 	$(BIN)/mypy

@@ -1,0 +1,97 @@
+// The offline-frontend round trip, in plain browser JavaScript (no build step).
+// Every step records what the page could see; the test asserts on the JSON in #result.
+"use strict";
+
+const BASE = (new URLSearchParams(location.search).get("base") || "http://localhost:8000")
+  .replace(/\/+$/, "");
+const AUTH = { Authorization: "Bearer sk-browser-test" };
+// Every byte value, so a download that mangles binary data shows.
+const PAYLOAD = Uint8Array.from({ length: 256 }, (_, i) => i);
+
+function toBase64(bytes) {
+  let text = "";
+  for (const byte of bytes) text += String.fromCharCode(byte);
+  return btoa(text);
+}
+
+async function readBody(response) {
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function download(url, init) {
+  const response = await fetch(url, init);
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  return {
+    status: response.status,
+    base64: toBase64(bytes),
+    matches: bytes.length === PAYLOAD.length && bytes.every((b, i) => b === PAYLOAD[i]),
+    contentDisposition: response.headers.get("Content-Disposition"),
+    requestId: response.headers.get("X-Request-Id"),
+  };
+}
+
+async function openai(result) {
+  const form = new FormData();
+  form.append("purpose", "assistants");
+  form.append("file", new Blob([PAYLOAD], { type: "application/octet-stream" }), "bytes.bin");
+  const upload = await fetch(`${BASE}/openai/v1/files`, { method: "POST", headers: AUTH, body: form });
+  const file = await readBody(upload);
+  result.openaiUpload = { status: upload.status, body: file };
+
+  const list = await fetch(`${BASE}/openai/v1/files?purpose=assistants`, { headers: AUTH });
+  const listed = await readBody(list);
+  result.openaiList = { status: list.status, ids: (listed.data || []).map((f) => f.id) };
+
+  result.openaiDownload = await download(`${BASE}/openai/v1/files/${file.id}/content`,
+    { headers: AUTH });
+}
+
+async function vlmrun(result) {
+  const form = new FormData();  // VLM Run: one part named "file", the purpose in the query
+  form.append("file", new Blob([PAYLOAD]), "scan.bin");
+  const upload = await fetch(`${BASE}/vlmrun/v1/files?purpose=assistants`,
+    { method: "POST", headers: AUTH, body: form });
+  const file = await readBody(upload);
+  result.vlmrunUpload = { status: upload.status, body: file };
+
+  // The signed link comes with the file object (GET always makes one); it is fetched with
+  // no Authorization header at all, as an <img src> would.
+  const get = await fetch(`${BASE}/vlmrun/v1/files/${file.id}`, { headers: AUTH });
+  const current = await readBody(get);
+  result.vlmrunGet = { status: get.status, publicUrl: current.public_url };
+  result.vlmrunPublic = await download(file.public_url || current.public_url);
+}
+
+async function fault(result) {
+  const response = await fetch(`${BASE}/openai/v1/files`,
+    { headers: { ...AUTH, "X-Fakefiles-Fault": "503" } });
+  result.fault = {
+    status: response.status,
+    requestId: response.headers.get("X-Request-Id"),
+    body: await readBody(response),
+  };
+}
+
+async function main() {
+  const result = { origin: location.origin, base: BASE, errors: {} };
+  const steps = { openai, vlmrun, fault };
+  if (typeof window.readmeExample === "function") steps.readme = async (r) => {
+    r.readme = await window.readmeExample(BASE);
+  };
+  for (const [name, step] of Object.entries(steps)) {
+    try {
+      await step(result);
+    } catch (err) {  // a CORS refusal surfaces here as "TypeError: Failed to fetch"
+      result.errors[name] = String(err);
+    }
+  }
+  result.done = true;
+  document.getElementById("result").textContent = JSON.stringify(result, null, 2);
+}
+
+main();
