@@ -161,8 +161,7 @@ class Orq(Vendor):
 
     async def list_files(self, request: Request) -> dict[str, Any]:
         query = request.query_params
-        limit = parse_int(query.get("limit"), "limit", 1, MAX_LIMIT, DEFAULT_LIMIT)
-        assert limit is not None
+        limit = parse_int(query.get("limit"), "limit", 1, MAX_LIMIT, DEFAULT_LIMIT) or DEFAULT_LIMIT
         after = query.get("starting_after") or None
         before = query.get("ending_before") or None
         if after is not None and before is not None:
