@@ -110,7 +110,8 @@ async def read_json(request: Request, limits: BodyLimits) -> Any:
         return None
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        # RecursionError: nesting deeper than the parser's stack ("[[[[…") is bad input too.
         raise InvalidParam(
             f"We could not parse the JSON body of your request: {exc}.",
             param="body", kind="json_invalid",

@@ -67,7 +67,7 @@ def test_each_test_starts_clean_and_helpers_work(pytester):
             assert list(fakefiles_server.openai().files.list()) == []
             orq = fakefiles_server.orq(api_key="k1")
             created = orq.files.create(filename="o.txt", content="aGk=")
-            assert orq.files.get(file_id=created.file.file_id).file.bytes == "2"
+            assert orq.files.get(file_id=created.file.file_id).file.bytes_ == "2"
 
         def test_d_reset_inside_a_test(fakefiles):
             client = fakefiles.openai()

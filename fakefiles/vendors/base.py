@@ -167,6 +167,8 @@ def check_filename(filename: str | None, param: str = "filename") -> str:
         raise InvalidParam("A filename is required.", param=param, kind="missing")
     if "\x00" in filename:
         raise InvalidParam("The filename must not contain NUL bytes.", param=param)
+    if not filename.isascii() and not _is_utf8(filename):  # a lone surrogate from JSON "\ud800"
+        raise InvalidParam("The filename is not valid Unicode text.", param=param)
     if len(filename) > 1024:
         raise InvalidParam(
             f"The filename is {len(filename)} characters long; the limit is 1024.",
@@ -174,3 +176,11 @@ def check_filename(filename: str | None, param: str = "filename") -> str:
             ctx={"max_length": 1024},
         )
     return filename
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -433,6 +433,8 @@ def parse_int(
     if raw is None or raw == "":
         return default
     try:
+        if not raw.isascii():  # int() would read full-width digits such as "１"
+            raise ValueError(raw)
         value = int(raw)
     except ValueError:
         raise InvalidParam(
