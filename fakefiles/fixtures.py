@@ -1,0 +1,431 @@
+"""Fixture files: YAML (or JSON) that seeds the fake with files, orq projects, faults and keys.
+
+::
+
+    seed: 1234                        # the same file gives the same bytes and ids every run
+    openai:
+      files:
+        - {id: file-invoice2026, filename: invoice.pdf, purpose: assistants, size: 2048}
+      generate: {count: 20, purpose: batch}
+    orq:
+      projects:
+        - {project_id: proj_01J…, api_keys: [orq-key-a], files: […]}
+    faults: [{vendor: openai, method: POST, path: /files, status: 500, times: 1}]
+    api_keys: [sk-test]
+
+A file's content is one of ``content``, ``content_base64``, ``content_path`` (relative to
+the fixture file) or ``size``; with none or ``size``, content fitting the extension is made
+up (:mod:`fakefiles.samples`). A mistake raises :class:`FixtureError` with one line naming
+the file, the line and the field; a file either loads whole or not at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import random
+import secrets
+import threading
+import time
+import types
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin
+
+import yaml
+from faker import Faker
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from . import ids
+from .blobs import blob_from_bytes
+from .fake import OrqProject, Seed
+from .faults import FaultSpec
+from .samples import content_type_for, make_content, plausible_filename
+from .store import FileRecord
+from .vendors.impala import RESPONSE_PURPOSES as IMPALA_PURPOSES
+from .vendors.openai import OpenAI
+from .yamlnodes import DuplicateKey, Loc, compose, field_path, line_of
+
+# Fixtures may hold what a vendor's system writes too (outputs, results), not only uploads.
+OPENAI_PURPOSES = (*OpenAI.upload_purposes, "assistants_output", "batch_output",
+                   "fine-tune-results")
+# vlmrun 0.9.2's FileResponse.purpose Literal: what the SDK accepts in a response.
+VLMRUN_PURPOSES = ("fine-tune", "assistants", "assistants_output", "batch", "batch_output",
+                   "vision", "datasets")
+# orq-ai-sdk 4.17.13's FilePurpose Literal; fixtures may also use the lowercase aliases.
+ORQ_PURPOSES = ("FILE_PURPOSE_RETRIEVAL", "FILE_PURPOSE_KNOWLEDGE_DATASOURCE",
+                "FILE_PURPOSE_BATCH", "FILE_PURPOSE_CODE_INTERPRETER")
+PURPOSES: dict[str, tuple[str, ...]] = {
+    "openai": OPENAI_PURPOSES, "impala": IMPALA_PURPOSES, "vlmrun": VLMRUN_PURPOSES,
+    "orq": ORQ_PURPOSES,
+}
+DEFAULT_PURPOSE = {"openai": "assistants", "impala": "assistants", "vlmrun": "assistants",
+                   "orq": "FILE_PURPOSE_RETRIEVAL"}
+# What `generate` picks from when it is given no purpose: what users upload.
+GENERATED_PURPOSES: dict[str, tuple[str, ...]] = {
+    "openai": OpenAI.upload_purposes,
+    "impala": ("assistants", "batch", "fine-tune", "vision", "user_data"),
+    "vlmrun": ("assistants", "batch", "fine-tune", "vision", "datasets"),
+    "orq": ORQ_PURPOSES,
+}
+VENDORS = tuple(PURPOSES)
+RECENT = 90 * 24 * 3600  # made-up created_at values fall within the last 90 days
+ID_EPOCH = 1_767_225_600  # 2026-01-01: orq ULIDs made up from a seed encode a fixed time
+MAX_SIZE = 64 * 1024 * 1024
+
+
+class FixtureError(Exception):
+    """A fixture that cannot be loaded; the message is one line: ``file:line: field: why``.
+
+    ``source``, ``line`` and ``field`` (``openai.files[2].purpose``) are also attributes, for
+    callers that render errors their own way (the control API); each may be None.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
+                 field: str | None = None) -> None:
+        super().__init__(" ".join(message.splitlines()))
+        self.source, self.line, self.field = source, line, field
+
+
+def _error(source: str, line: int | None, field: str | None, why: str) -> FixtureError:
+    where = source + (f":{line}" if line is not None else "")
+    return FixtureError(f"{where}: {field + ': ' if field else ''}{why}",
+                        source=source, line=line, field=field)
+
+
+# -- the format ------------------------------------------------------------------------------
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _loose_id(value: str | None) -> str | None:
+    if value is not None and (not value or "/" in value or "\x00" in value):
+        raise ValueError("an id must be non-empty and contain no '/' or NUL")
+    return value
+
+
+class FileEntry(_Model):
+    id: str | None = None
+    filename: str = Field(min_length=1, max_length=1024)
+    purpose: str | None = None
+    content: str | None = None
+    content_base64: str | None = None
+    content_path: str | None = None
+    size: int | None = Field(default=None, ge=0, le=MAX_SIZE)
+    content_type: str | None = None
+    created_at: datetime | None = None  # ISO-8601 string, YAML timestamp or epoch seconds
+    expires_at: datetime | None = None
+
+    _check_id = field_validator("id")(_loose_id)
+
+
+class Generate(_Model):
+    count: int = Field(ge=0, le=10_000)
+    purpose: str | None = None
+
+
+class VendorFiles(_Model):
+    files: list[FileEntry] = Field(default_factory=list)
+    generate: Generate | None = None
+
+
+class OrqProjectEntry(VendorFiles):
+    project_id: str | None = None
+    api_keys: list[str] = Field(default_factory=list)
+
+    _check_id = field_validator("project_id")(_loose_id)
+
+
+class OrqFiles(_Model):
+    projects: list[OrqProjectEntry] = Field(default_factory=list)
+
+
+class FixtureDocument(_Model):
+    seed: int | None = None
+    openai: VendorFiles | None = None
+    impala: VendorFiles | None = None
+    vlmrun: VendorFiles | None = None
+    orq: OrqFiles | None = None
+    faults: list[FaultSpec] = Field(default_factory=list)
+    api_keys: list[str] = Field(default_factory=list)
+
+
+# -- loading ---------------------------------------------------------------------------------
+
+
+def load_fixture_file(path: str | Path, *, seed: int | None = None) -> Seed:
+    """A fixture file as a Seed; ``seed`` is used when the file sets none."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        why = f"cannot read the file: {exc.strerror or exc}"
+        raise _error(str(path), None, None, why) from None
+    except UnicodeDecodeError as exc:
+        raise _error(str(path), None, None, f"not UTF-8 text (byte {exc.start})") from None
+    return load_fixture_text(text, source=str(path), base_dir=path.parent, seed=seed)
+
+
+def load_fixture_text(
+    text: str, source: str = "<fixtures>", base_dir: str | Path | None = None,
+    *, seed: int | None = None,
+) -> Seed:
+    """YAML or JSON text as a Seed; relative ``content_path`` values resolve in ``base_dir``
+    (the current directory when None)."""
+    data, root = _parse(text, source)
+    try:
+        document = FixtureDocument.model_validate({} if data is None else data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        more = len(exc.errors()) - 1
+        message = _pydantic_message(error) + (f" (and {more} more)" if more else "")
+        loc = tuple(error["loc"])
+        raise _error(source, line_of(root, loc), field_path(loc), message) from None
+    builder = _Builder(source, root, Path(base_dir) if base_dir is not None else None,
+                       document.seed if document.seed is not None else seed)
+    with _FAKER_LOCK:
+        return builder.build(document)
+
+
+def _parse(text: str, source: str) -> tuple[Any, yaml.Node | None]:
+    try:
+        return compose(text)
+    except DuplicateKey as exc:
+        raise _error(source, exc.line, field_path(exc.loc), "duplicate key") from None
+    except RecursionError:
+        raise _error(source, None, None, "nested too deeply") from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        why = " ".join(f"{exc.context or ''} {exc.problem or ''}".split())
+        raise _error(source, None if mark is None else mark.line + 1, None,
+                     f"invalid YAML: {why}") from None
+    except yaml.YAMLError as exc:
+        raise _error(source, None, None, f"invalid YAML: {' '.join(str(exc).split())}") from None
+
+
+def _pydantic_message(error: Any) -> str:
+    kind, message = error["type"], str(error["msg"]).removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        allowed = _fields_at(error["loc"][:-1])
+        return "unknown key" + (f" (expected one of: {', '.join(allowed)})" if allowed else "")
+    if kind == "missing":
+        return "required, but missing"
+    if kind == "model_type":
+        allowed = _fields_at(error["loc"])
+        got = type(error["input"]).__name__
+        return f"expected a mapping (keys: {', '.join(allowed)}), got {got}"
+    value = error.get("input")
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+        return f"{message[:1].lower()}{message[1:]} (got {shown})"
+    return message[:1].lower() + message[1:]
+
+
+def _fields_at(loc: Loc) -> list[str]:
+    """The keys the model at ``loc`` accepts, to suggest them for an unknown key."""
+    current: Any = FixtureDocument
+    for part in (p for p in loc if isinstance(p, str)):
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        field = current.model_fields.get(part)
+        if field is None:
+            return []
+        current = field.annotation
+        while get_origin(current) in (Union, types.UnionType, list):
+            current = next(a for a in get_args(current) if a is not type(None))
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+# Faker takes ~0.4 s to build, so one instance serves every load; it is re-seeded per file
+# entry, under a lock, so loads on two threads cannot interleave its state.
+_FAKER_LOCK = threading.Lock()
+_FAKER: list[Faker] = []
+
+
+def _faker() -> Faker:
+    if not _FAKER:
+        _FAKER.append(Faker("en_US"))
+    return _FAKER[0]
+
+
+class _Builder:
+    """Turns a validated document into records; checks what needs the whole file."""
+
+    def __init__(self, source: str, root: yaml.Node | None, base_dir: Path | None,
+                 seed: int | None) -> None:
+        self.source, self.root, self.base_dir = source, root, base_dir
+        # With a seed, made-up data depends on it and the file's name (so two files with the
+        # same seed do not make the same ids); without one it differs on every load, so the
+        # same text can be loaded twice (control API, pytest seed()) without clashing ids.
+        self.salt = f"{Path(source).name}:{seed}" if seed is not None else secrets.token_hex(8)
+        self.now = time.time()
+        self.ids: dict[str, str] = {}  # id -> the field that first used it
+
+    def fail(self, loc: Loc, message: str) -> FixtureError:
+        return _error(self.source, line_of(self.root, loc), field_path(loc), message)
+
+    def randomness(self, loc: Loc) -> tuple[random.Random, Faker]:
+        """A random source per entry, so editing one entry leaves the others' data alone."""
+        key = f"{self.salt}:{field_path(loc)}"
+        faker = _faker()
+        faker.seed_instance(key)
+        return random.Random(key), faker
+
+    def build(self, document: FixtureDocument) -> Seed:
+        seed = Seed(source=self.source, faults=list(document.faults),
+                    api_keys=list(document.api_keys))
+        for vendor in ("openai", "impala", "vlmrun"):
+            section: VendorFiles | None = getattr(document, vendor)
+            if section is not None:
+                seed.records += self.section(vendor, section, (vendor,), vendor, None)
+        projects: dict[str, Loc] = {}
+        for index, entry in enumerate(document.orq.projects if document.orq else []):
+            loc: Loc = ("orq", "projects", index)
+            project_id = entry.project_id
+            if project_id is None:
+                rng, _ = self.randomness((*loc, "project_id"))
+                project_id = "proj_" + ids.ulid(ID_EPOCH - rng.randrange(RECENT), rng)
+            if project_id in projects:
+                raise self.fail((*loc, "project_id"), f"duplicate project id '{project_id}' "
+                                f"(also at {field_path(projects[project_id])})")
+            projects[project_id] = loc
+            seed.orq_projects.append(OrqProject(project_id, list(entry.api_keys)))
+            seed.records += self.section("orq", entry, loc, f"orq/{project_id}", project_id)
+        return seed
+
+    def section(self, vendor: str, section: VendorFiles, loc: Loc,
+                namespace: str, owner: str | None) -> list[FileRecord]:
+        records = [
+            self.file(vendor, entry, (*loc, "files", index), namespace, owner)
+            for index, entry in enumerate(section.files)
+        ]
+        if section.generate is not None:
+            gen_loc = (*loc, "generate")
+            purpose = None
+            if section.generate.purpose is not None:
+                purpose = self.purpose(vendor, section.generate.purpose, (*gen_loc, "purpose"))
+            for index in range(section.generate.count):
+                rng, faker = self.randomness((*gen_loc, index))
+                chosen = purpose or rng.choice(GENERATED_PURPOSES[vendor])
+                entry = FileEntry(filename=plausible_filename(chosen, faker, rng),
+                                  purpose=chosen)
+                records.append(self.file(vendor, entry, (*gen_loc, index), namespace, owner,
+                                         (rng, faker)))
+        return records
+
+    def file(self, vendor: str, entry: FileEntry, loc: Loc, namespace: str,
+             owner: str | None, randomness: tuple[random.Random, Faker] | None = None,
+             ) -> FileRecord:
+        rng, faker = randomness or self.randomness(loc)
+        purpose = self.purpose(vendor, entry.purpose or DEFAULT_PURPOSE[vendor],
+                               (*loc, "purpose"))
+        offset = rng.uniform(0, RECENT)  # drawn first, so ids do not shift with other fields
+        created_at = (float(int(self.now - offset)) if entry.created_at is None
+                      else _epoch(entry.created_at))
+        file_id = entry.id
+        while file_id is None or (entry.id is None and file_id in self.ids):
+            file_id = new_id(vendor, rng, ID_EPOCH - offset if entry.created_at is None
+                             else _epoch(entry.created_at))
+        if file_id in self.ids:
+            raise self.fail((*loc, "id"), f"duplicate id '{file_id}' "
+                            f"(also at {self.ids[file_id]})")
+        self.ids[file_id] = field_path(loc)
+        return FileRecord(
+            id=file_id, namespace=namespace, filename=entry.filename, purpose=purpose,
+            created_at=created_at, blob=blob_from_bytes(self.content(entry, loc, purpose,
+                                                                     rng, faker)),
+            content_type=entry.content_type or content_type_for(entry.filename),
+            expires_at=None if entry.expires_at is None else _epoch(entry.expires_at),
+            owner=owner,
+        )
+
+    def purpose(self, vendor: str, purpose: str, loc: Loc) -> str:
+        accepted = PURPOSES[vendor]
+        if vendor == "orq":  # canonical FILE_PURPOSE_* or its alias, any case
+            name = purpose.upper()
+            name = name if name.startswith("FILE_PURPOSE_") else "FILE_PURPOSE_" + name
+            if name in accepted:
+                return name
+        elif purpose in accepted:
+            return purpose
+        raise self.fail(loc, f"{purpose!r} is not a purpose {vendor} accepts "
+                             f"({', '.join(accepted)})")
+
+    def content(self, entry: FileEntry, loc: Loc, purpose: str,
+                rng: random.Random, faker: Faker) -> bytes:
+        sources = [k for k in ("content", "content_base64", "content_path", "size")
+                   if getattr(entry, k) is not None]
+        if len(sources) > 1:
+            raise self.fail((*loc, sources[1]), f"give one of content, content_base64, "
+                            f"content_path or size, not both {sources[0]} and {sources[1]}")
+        if entry.content is not None:
+            return entry.content.encode("utf-8")
+        if entry.content_base64 is not None:
+            try:
+                return base64.b64decode("".join(entry.content_base64.split()), validate=True)
+            except (binascii.Error, ValueError):
+                raise self.fail((*loc, "content_base64"), "not valid base64") from None
+        if entry.content_path is not None:
+            path = Path(entry.content_path)
+            if not path.is_absolute():
+                path = (self.base_dir or Path.cwd()) / path
+            try:
+                return path.read_bytes()
+            except OSError as exc:
+                raise self.fail((*loc, "content_path"),
+                                f"cannot read {path}: {exc.strerror or exc}") from None
+        return make_content(entry.filename, purpose, faker, rng, entry.size)
+
+
+def generate_fixture(vendor: str, count: int, seed: int, purpose: str | None = None) -> str:
+    """A fixture (YAML text) of ``count`` made-up files with explicit ids, for editing.
+
+    Dates are left out, so each load dates the files within the last 90 days and the text
+    is the same for the same arguments.
+    """
+    if vendor not in PURPOSES:
+        raise _error("<generate>", None, "vendor", f"{vendor!r} is not one of {', '.join(VENDORS)}")
+    block = {"count": count, **({} if purpose is None else {"purpose": purpose})}
+    if vendor == "orq":
+        document: dict[str, Any] = {"orq": {"projects": [
+            {"api_keys": [f"orq-key-{seed}"], "generate": block}]}}
+    else:
+        document = {vendor: {"generate": block}}
+    loaded = load_fixture_text(yaml.safe_dump(document), source="<generate>", seed=seed)
+    files = [
+        "{" + ", ".join(f"{key}: {json.dumps(value)}" for key, value in (
+            ("id", r.id), ("filename", r.filename), ("purpose", r.purpose), ("size", r.size),
+        )) + "}"
+        for r in loaded.records
+    ]
+    lines = [f"# fakefiles generate --vendor {vendor} --count {count} --seed {seed}"
+             + (f" --purpose {purpose}" if purpose else ""), f"seed: {seed}", f"{vendor}:"]
+    indent = "  "
+    if vendor == "orq":
+        project = loaded.orq_projects[0]
+        lines += ["  projects:", f"    - project_id: {json.dumps(project.project_id)}",
+                  f"      api_keys: {json.dumps(project.api_keys)}"]
+        indent = "      "
+    lines.append(f"{indent}files:" + ("" if files else " []"))
+    lines += [f"{indent}  - {line}" for line in files]
+    return "\n".join(lines) + "\n"
+
+
+def new_id(vendor: str, rng: random.Random, epoch_seconds: float) -> str:
+    """A made-up id in the vendor's format: ``file-…``, a UUID4, or ``file_`` + ULID."""
+    if vendor == "vlmrun":
+        return ids.uuid4(rng)
+    if vendor == "orq":
+        return "file_" + ids.ulid(epoch_seconds, rng)
+    return ids.openai_style("file-", rng)
+
+
+def _epoch(value: datetime) -> float:
+    if value.tzinfo is None:  # a timestamp without a zone is UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.timestamp()
