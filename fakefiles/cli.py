@@ -1,0 +1,288 @@
+"""``fakefiles serve | validate | generate``.
+
+Every ``serve`` flag can also come from an environment variable (the flag wins); the one
+table of both is :data:`OPTIONS` (``ENVIRONMENT`` is its ``(flag, env, help)`` view, which
+the README's table is checked against). Mistakes end with one line on stderr and a non-zero
+exit: 2 for bad flags, settings and fixtures, 1 for ``validate`` findings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import sys
+import textwrap
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple, NoReturn
+
+from pydantic import ValidationError
+
+from . import __version__
+from .fixtures import VENDORS, FixtureError, generate_fixture, load_fixture_file
+from .settings import Settings
+from .store import DuplicateId
+
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+class Option(NamedTuple):
+    flag: str
+    env: str
+    help: str
+    parse: Callable[[str], Any] = str
+    choices: tuple[str, ...] | None = None
+    repeat: bool = False  # the flag may be given again; the variable holds a list
+    separators: str = ","  # between the items of a list variable
+
+    @property
+    def dest(self) -> str:
+        return self.flag.removeprefix("--").replace("-", "_")
+
+
+def _flag_value(raw: str) -> bool:
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("--host", "FAKEFILES_HOST", "address to listen on (default 127.0.0.1)"),
+    Option("--port", "FAKEFILES_PORT", "port to listen on (default 8000; 0 picks a free one)",
+           int),
+    Option("--fixtures", "FAKEFILES_FIXTURES", "fixture file to load at start; repeat for "
+           "more (the variable: a comma- or os.pathsep-separated list)", repeat=True,
+           separators="," + os.pathsep),
+    Option("--v1", "FAKEFILES_V1", "vendor answering the bare /v1 prefix (default openai)",
+           choices=("openai", "impala", "vlmrun", "none")),
+    Option("--v2", "FAKEFILES_V2", "vendor answering the bare /v2 prefix (default orq)",
+           choices=("orq", "none")),
+    Option("--auth", "FAKEFILES_AUTH", "permissive: any bearer key works (default); strict: "
+           "only --api-key keys and keys named in fixtures", choices=("permissive", "strict")),
+    Option("--api-key", "FAKEFILES_API_KEYS", "a key accepted under --auth strict; repeat for "
+           "more (the variable: comma-separated)", repeat=True),
+    Option("--max-upload-bytes", "FAKEFILES_MAX_UPLOAD_BYTES", "largest request body accepted "
+           "(default 536870912; larger gets the vendor's 413)", int),
+    Option("--cors-origin", "FAKEFILES_CORS_ORIGINS", "origin allowed by CORS; repeat for more "
+           "(the variable: comma-separated; default *)", repeat=True),
+    Option("--journal-size", "FAKEFILES_JOURNAL_SIZE", "requests kept in the journal "
+           "(default 1000)", int),
+    Option("--seed", "FAKEFILES_SEED", "seed for fault probabilities, and for Faker in fixtures "
+           "that set none", int),
+    Option("--log-level", "FAKEFILES_LOG_LEVEL", "log level (default info)", choices=LOG_LEVELS),
+    Option("--body-timeout", "FAKEFILES_BODY_TIMEOUT", "seconds a stalled request body may "
+           "wait before a 408 (default 30)", float),
+    Option("--access-log", "FAKEFILES_ACCESS_LOG", "log every request (variable: 1 or 0)",
+           _flag_value),
+)
+ENVIRONMENT: list[tuple[str, str, str]] = [(o.flag, o.env, o.help) for o in OPTIONS]
+_SETTINGS_FIELDS = {"fixtures": "fixtures", "api_key": "api_keys", "cors_origin": "cors_origins"}
+_CLI_ONLY = {"log_level", "access_log"}
+
+
+class CliError(Exception):
+    """One line for stderr, and the exit status."""
+
+    def __init__(self, message: str, status: int = 2) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not usage + error
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    epilog = "serve flags, and the environment variable each reads (the flag wins):\n"
+    for flag, env, help_text in ENVIRONMENT:
+        epilog += f"  {flag:<19} {env}\n" + textwrap.fill(
+            help_text, width=88, initial_indent=" " * 6, subsequent_indent=" " * 6
+        ) + "\n"
+    parser = _Parser(
+        prog="fakefiles", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=epilog,
+        description="A local fake of the OpenAI, impala.ai, VLM Run and orq.ai Files APIs.",
+    )
+    parser.add_argument("--version", action="version", version=f"fakefiles {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="{serve,validate,generate}")
+
+    serve = commands.add_parser("serve", help="run the fake server",
+                                description="Run the fake server until SIGTERM or Ctrl-C.")
+    for option in OPTIONS:
+        help_text = f"{option.help} [env {option.env}]"
+        if option.flag == "--access-log":
+            serve.add_argument(option.flag, dest=option.dest, action="store_const", const=True,
+                               default=None, help=help_text)
+        elif option.repeat:
+            serve.add_argument(option.flag, dest=option.dest, action="append",
+                               metavar=option.dest.upper(), help=help_text)
+        else:
+            serve.add_argument(option.flag, dest=option.dest, type=option.parse,
+                               choices=option.choices,
+                               metavar=None if option.choices else option.dest.upper(),
+                               help=help_text)
+
+    validate = commands.add_parser("validate", help="check fixture files without serving")
+    validate.add_argument("files", nargs="+", metavar="FILE", help="fixture files (YAML or JSON)")
+
+    generate = commands.add_parser("generate", help="print a made-up fixture set (YAML)")
+    generate.add_argument("--vendor", required=True, choices=VENDORS)
+    generate.add_argument("--count", type=int, default=10, help="files to make (default 10)")
+    generate.add_argument("--seed", type=int, default=0, help="same seed, same output")
+    generate.add_argument("--purpose", help="one purpose for every file (default: a mix)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            settings, log_level, access_log = settings_from(args, os.environ)
+            return serve(settings, log_level, access_log)
+        if args.command == "validate":
+            return validate(args.files)
+        if args.command == "generate":
+            if not 0 <= args.count <= 10_000:
+                raise CliError(f"--count: {args.count} is not between 0 and 10000")
+            sys.stdout.write(generate_fixture(args.vendor, args.count, args.seed, args.purpose))
+            return 0
+        raise CliError("choose a command: serve, validate or generate (see fakefiles --help)")
+    except FixtureError as exc:  # the message starts with file:line, as editors like it
+        print(exc, file=sys.stderr)
+        return 2
+    except CliError as exc:
+        print(f"fakefiles: error: {exc}", file=sys.stderr)
+        return exc.status
+
+
+def settings_from(
+    args: argparse.Namespace, environ: Mapping[str, str]
+) -> tuple[Settings, str, bool]:
+    """Settings from the flags, then the environment, then the defaults."""
+    values: dict[str, Any] = {}
+    given_as: dict[str, str] = {}
+    for option in OPTIONS:
+        value = getattr(args, option.dest, None)
+        given_as[option.dest] = option.flag
+        if value is None and environ.get(option.env, "").strip():
+            value = _from_env(option, environ[option.env])
+            given_as[option.dest] = option.env
+        if value is not None:
+            values[option.dest] = value
+    log_level = values.pop("log_level", "info")
+    access_log = bool(values.pop("access_log", False))
+    fields = {_SETTINGS_FIELDS.get(name, name): value for name, value in values.items()}
+    for prefix in ("v1", "v2"):
+        if fields.get(prefix) == "none":
+            fields[prefix] = None
+    try:
+        return Settings(**fields), log_level, access_log
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = next((k for k, v in _SETTINGS_FIELDS.items() if v == error["loc"][0]),
+                    str(error["loc"][0]))
+        raise CliError(f"{given_as.get(name, name)}: {error['msg']} "
+                       f"(got {error.get('input')!r})") from None
+
+
+def _from_env(option: Option, raw: str) -> Any:
+    items = [raw.strip()]
+    if option.repeat:
+        for sep in option.separators:
+            items = [part.strip() for item in items for part in item.split(sep)]
+        items = [item for item in items if item]
+    try:
+        parsed = [option.parse(item) for item in items]
+    except ValueError:
+        raise CliError(f"{option.env}: invalid value {raw!r}") from None
+    for item in parsed:
+        if option.choices is not None and item not in option.choices:
+            raise CliError(f"{option.env}: {item!r} is not one of {', '.join(option.choices)}")
+    return parsed if option.repeat else parsed[0]
+
+
+def serve(settings: Settings, log_level: str = "info", access_log: bool = False) -> int:
+    import uvicorn
+
+    from .app import create_app, quiet_dropped_connections
+    from .fake import Fake
+
+    fake = Fake(settings)
+    seeds = [load_fixture_file(path, seed=settings.seed) for path in settings.fixtures]
+    for seed in seeds:
+        try:
+            fake.load(seed)
+        except DuplicateId as exc:
+            raise CliError(f"{seed.source}: {exc} (an earlier fixture file has this id)") from None
+    app = create_app(fake=fake)
+    sock = _listen(settings.host, settings.port)
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)s: %(name)s: %(message)s")
+    config = uvicorn.Config(
+        app, log_level=log_level, access_log=access_log, lifespan="off",
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    quiet_dropped_connections()  # after uvicorn has configured its loggers
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    files = sum(1 for _ in fake.store.records())
+    print(banner(f"http://{host}:{sock.getsockname()[1]}", settings, files), flush=True)
+    # uvicorn handles SIGTERM and Ctrl-C while it runs, then re-raises the signal; handled
+    # here too, they end the process quietly with status 0 (not a KeyboardInterrupt
+    # traceback), and one that arrives before uvicorn's handlers are in place still stops it.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: setattr(server, "should_exit", True))
+    server.run(sockets=[sock])
+    return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 1) from None
+    return sock
+
+
+def banner(origin: str, settings: Settings, files: int) -> str:
+    """Where to point each SDK (orq's SDK appends /v2 itself, so its base has none)."""
+    lines = [f"fakefiles {__version__} on {origin} ({files} files; auth {settings.auth})",
+             f"  openai: {origin}/openai/v1", f"  impala: {origin}/impala/v1",
+             f"  vlmrun: {origin}/vlmrun/v1", f"  orq: server_url={origin}/orq"]
+    if settings.v1:
+        lines.append(f"  {settings.v1} also: {origin}/v1")
+    if settings.v2:
+        lines.append(f"  {settings.v2} also: server_url={origin}")
+    lines.append(f"  control: {origin}/_fakefiles/")
+    return "\n".join(lines)
+
+
+def validate(files: Sequence[str]) -> int:
+    from .fake import Fake
+
+    status, seeds = 0, []
+    for name in files:
+        try:
+            seed = load_fixture_file(name)
+        except FixtureError as exc:
+            print(exc, file=sys.stderr)
+            status = 1
+            continue
+        seeds.append(seed)
+        print(f"ok: {len(seed.records)} files, {len(seed.orq_projects)} orq projects, "
+              f"{len(seed.faults)} faults, {len(seed.api_keys)} api keys ({name})")
+    fake = Fake()
+    for seed in seeds if status == 0 else []:  # together, the files must not share an id
+        try:
+            fake.load(seed)
+        except DuplicateId as exc:
+            print(f"{seed.source}: {exc} (an earlier file has this id)", file=sys.stderr)
+            status = 1
+    return status
