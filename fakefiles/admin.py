@@ -169,7 +169,7 @@ def admin_routes(fake: Fake) -> list[BaseRoute]:
         elif change.set is not None:
             fake.clock.set(change.set)
         elif change.freeze is not None:
-            fake.clock.freeze(None if change.freeze is True else change.freeze)  # type: ignore[arg-type]
+            fake.clock.freeze(None if change.freeze is True else change.freeze)
         return clock_json()
 
     async def real_clock(request: Request) -> Any:

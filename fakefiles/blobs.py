@@ -13,6 +13,7 @@ import os
 import tempfile
 import weakref
 from collections.abc import Iterator
+from typing import BinaryIO
 from dataclasses import dataclass, field
 
 CHUNK_SIZE = 64 * 1024
@@ -74,7 +75,7 @@ class BlobWriter:
         self._sha256 = hashlib.sha256()
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._buffer = bytearray()
-        self._file: object | None = None  # an open binary file once spooled
+        self._file: BinaryIO | None = None  # an open binary file once spooled
         self._path: str | None = None
         self.size = 0
         self._done = False
@@ -92,17 +93,17 @@ class BlobWriter:
             if len(self._buffer) > self._threshold:
                 fd, self._path = tempfile.mkstemp(prefix="fakefiles-", dir=self._spool_dir)
                 self._file = os.fdopen(fd, "wb")
-                self._file.write(self._buffer)  # type: ignore[attr-defined]
+                self._file.write(self._buffer)
                 self._buffer = bytearray()
         else:
-            self._file.write(chunk)  # type: ignore[attr-defined]
+            self._file.write(chunk)
 
     def finish(self) -> Blob:
         self._done = True
         sha256, md5 = self._sha256.hexdigest(), self._md5.hexdigest()
         if self._file is None:
             return Blob(size=self.size, sha256=sha256, md5=md5, data=bytes(self._buffer))
-        self._file.close()  # type: ignore[attr-defined]
+        self._file.close()
         assert self._path is not None
         owner = _TempFile(self._path)
         return Blob(size=self.size, sha256=sha256, md5=md5, path=self._path, _owner=owner)
@@ -112,7 +113,7 @@ class BlobWriter:
         self._done = True
         self._buffer = bytearray()
         if self._file is not None:
-            self._file.close()  # type: ignore[attr-defined]
+            self._file.close()
             assert self._path is not None
             _unlink_quietly(self._path)
             self._file = None

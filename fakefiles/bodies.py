@@ -16,7 +16,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
@@ -227,7 +227,7 @@ def multipart_boundary(request: Request) -> bytes:
 async def read_multipart(request: Request, limits: BodyLimits) -> Form:
     boundary = multipart_boundary(request)
     parts = _Parts(limits)
-    parser = MultipartParser(boundary, parts.callbacks())
+    parser = MultipartParser(boundary, cast(Any, parts.callbacks()))
     try:
         async for chunk in stream_body(request, limits):
             parser.write(chunk)

@@ -93,7 +93,7 @@ class FakeFiles:
         import openai
         from openai import _base_client
 
-        httpx_module = getattr(_base_client, "httpx2", None) or _base_client.httpx
+        httpx_module = _openai_httpx(_base_client)
         if self.in_process:
             client = httpx_module.Client(**self._httpx_kwargs(httpx_module))
             kwargs.setdefault("http_client", client)
@@ -109,7 +109,7 @@ class FakeFiles:
         import openai
         from openai import _base_client
 
-        httpx_module = getattr(_base_client, "httpx2", None) or _base_client.httpx
+        httpx_module = _openai_httpx(_base_client)
         if self.in_process:
             transport = httpx_module.ASGITransport(app=self.app)
             kwargs.setdefault("http_client", httpx_module.AsyncClient(transport=transport))
@@ -120,7 +120,7 @@ class FakeFiles:
     def vlmrun(self, **kwargs: Any) -> Any:
         """A real ``vlmrun.client.VLMRun``. It speaks ``requests``, so it always uses the
         live server (started on first use, sharing this fake's state)."""
-        from vlmrun.client import VLMRun
+        from vlmrun.client import VLMRun  # type: ignore[import-untyped, unused-ignore]
 
         kwargs.setdefault("api_key", "vlmrun-fakefiles-test")
         kwargs.setdefault("max_retries", 1)
@@ -181,6 +181,11 @@ class FakeFiles:
 
     def reset(self) -> None:
         self.fake.reset()
+
+
+def _openai_httpx(base_client: Any) -> Any:
+    """openai 1.x/2.x are built on httpx, 3.x on httpx2: use whichever this one imports."""
+    return getattr(base_client, "httpx2", None) or getattr(base_client, "httpx")  # noqa: B009
 
 
 def _bytes_to_base64(value: Any) -> Any:

@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 from ..blobs import Blob
 from ..bodies import BodyLimits
 from ..errors import FakeFilesError, InvalidParam, NotFound, Unauthorized
-from ..store import FileRecord
+from ..store import FileRecord, FileStore
 
 if TYPE_CHECKING:
     from ..fake import Fake
@@ -69,7 +69,7 @@ class Vendor:
     # -- shared machinery ----------------------------------------------------------------
 
     @property
-    def store(self):  # type: ignore[no-untyped-def]
+    def store(self) -> FileStore:
         return self.fake.store
 
     @property

@@ -130,7 +130,9 @@ class OpenAI(Vendor):
 
     async def list_files(self, request: Request) -> dict[str, Any]:
         query = request.query_params
-        limit = parse_int(query.get("limit"), "limit", 1, self.max_list_limit, self.max_list_limit)
+        limit = parse_int(
+            query.get("limit"), "limit", 1, self.max_list_limit, self.max_list_limit
+        ) or self.max_list_limit
         order = query.get("order", "desc")
         if order not in ("asc", "desc"):
             raise InvalidParam(
@@ -153,7 +155,8 @@ class OpenAI(Vendor):
                 param="after", location="query", input=after,
             )
         page = self.store.page(
-            namespace, limit=limit, order=order, after=after, purpose=purpose  # type: ignore[arg-type]
+            namespace, limit=limit, order="asc" if order == "asc" else "desc", after=after,
+            purpose=purpose,
         )
         data = [self.record_json(record, request) for record in page.records]
         return {
