@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import specs
 from .errors import FakeFilesError, InjectedFault, InvalidParam, MethodNotAllowed, NotFound
 from .fake import Fake
 from .faults import HEADER, FaultRule, parse_header
@@ -66,7 +67,9 @@ def create_app(settings: Settings | None = None, *, fake: Fake | None = None) ->
         fake = Fake(settings)
     mounts = vendor_mounts(fake)
     routes: list[BaseRoute] = [Route("/", index, methods=["GET"])]
-    routes += [Mount(prefix, routes=vendor.routes()) for prefix, vendor in mounts]
+    # Each vendor also serves its OpenAPI document at <prefix>/openapi.json (specs/).
+    routes += [Mount(prefix, routes=[*vendor.routes(), specs.route(vendor)])
+               for prefix, vendor in mounts]
     routes.append(Mount("/_fakefiles", routes=admin_routes(fake)))
     app = Starlette(
         routes=routes,

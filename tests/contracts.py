@@ -141,6 +141,8 @@ def schema_name(method: str, path: str, status: int) -> str | None:
     else:
         return None
     sub = path[len(prefix):]
+    if sub == "/openapi.json" and status < 400:  # the vendor's OpenAPI document (specs/)
+        return None
     if status >= 400:
         if vendor == "impala":
             return "impala.validation" if status == 422 else "impala.error"
