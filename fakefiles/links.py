@@ -34,7 +34,8 @@ def signed_url(request: Request, key: str, namespace: str, file_id: str, expires
 def verify(key: str, namespace: str, file_id: str, expires: int, given: str, now: float) -> str:
     """Empty string when the link is good, else why it is refused."""
     expected = signature(key, namespace, file_id, expires)
-    if not hmac.compare_digest(expected, given):
+    # compare_digest refuses non-ASCII str (TypeError): compare the UTF-8 bytes.
+    if not hmac.compare_digest(expected.encode(), given.encode()):
         return "The link's signature does not match."
     if now > expires:
         return "The link has expired."

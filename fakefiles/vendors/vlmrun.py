@@ -223,7 +223,9 @@ class VlmRun(Vendor):
         given = request.query_params.get("signature", "")
         digits = expires_raw.isascii() and expires_raw.isdigit() and len(expires_raw) < 20
         expires = int(expires_raw) if digits else -1
-        if expires < 0 or not hmac.compare_digest(self.sign(upload_id, expires), given):
+        # compare_digest refuses non-ASCII str (TypeError): compare the UTF-8 bytes.
+        if expires < 0 or not hmac.compare_digest(self.sign(upload_id, expires).encode(),
+                                                  given.encode()):
             raise Forbidden("The upload URL's signature does not match.")
         if self.now() > expires:
             raise Forbidden("The upload URL has expired.")
