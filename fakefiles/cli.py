@@ -21,7 +21,14 @@ from typing import Any, NamedTuple, NoReturn
 from pydantic import ValidationError
 
 from . import __version__
-from .fixtures import VENDORS, FixtureError, generate_fixture, load_fixture_file
+from .fixtures import (
+    VENDORS,
+    FixtureError,
+    canonical_purpose,
+    generate_fixture,
+    load_fixture_file,
+    purpose_problem,
+)
 from .settings import Settings
 from .store import DuplicateId
 
@@ -148,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "generate":
             if not 0 <= args.count <= 10_000:
                 raise CliError(f"--count: {args.count} is not between 0 and 10000")
+            if args.purpose is not None and canonical_purpose(args.vendor, args.purpose) is None:
+                raise CliError(f"--purpose: {purpose_problem(args.vendor, args.purpose)}")
             sys.stdout.write(generate_fixture(args.vendor, args.count, args.seed, args.purpose))
             return 0
         raise CliError("choose a command: serve, validate or generate (see fakefiles --help)")

@@ -345,16 +345,10 @@ class _Builder:
         )
 
     def purpose(self, vendor: str, purpose: str, loc: Loc) -> str:
-        accepted = PURPOSES[vendor]
-        if vendor == "orq":  # canonical FILE_PURPOSE_* or its alias, any case
-            name = purpose.upper()
-            name = name if name.startswith("FILE_PURPOSE_") else "FILE_PURPOSE_" + name
-            if name in accepted:
-                return name
-        elif purpose in accepted:
-            return purpose
-        raise self.fail(loc, f"{purpose!r} is not a purpose {vendor} accepts "
-                             f"({', '.join(accepted)})")
+        canonical = canonical_purpose(vendor, purpose)
+        if canonical is None:
+            raise self.fail(loc, purpose_problem(vendor, purpose))
+        return canonical
 
     def content(self, entry: FileEntry, loc: Loc, purpose: str,
                 rng: random.Random, faker: Faker) -> bytes:
@@ -382,6 +376,18 @@ class _Builder:
         return make_content(entry.filename, purpose, faker, rng, entry.size)
 
 
+def canonical_purpose(vendor: str, purpose: str) -> str | None:
+    """The purpose as stored, or None when ``vendor`` does not accept it."""
+    if vendor == "orq":  # canonical FILE_PURPOSE_* or its alias, any case
+        name = purpose.upper()
+        purpose = name if name.startswith("FILE_PURPOSE_") else "FILE_PURPOSE_" + name
+    return purpose if purpose in PURPOSES[vendor] else None
+
+
+def purpose_problem(vendor: str, purpose: str) -> str:
+    return f"{purpose!r} is not a purpose {vendor} accepts ({', '.join(PURPOSES[vendor])})"
+
+
 def generate_fixture(vendor: str, count: int, seed: int, purpose: str | None = None) -> str:
     """A fixture (YAML text) of ``count`` made-up files with explicit ids, for editing.
 
@@ -390,6 +396,8 @@ def generate_fixture(vendor: str, count: int, seed: int, purpose: str | None = N
     """
     if vendor not in PURPOSES:
         raise _error("<generate>", None, "vendor", f"{vendor!r} is not one of {', '.join(VENDORS)}")
+    if purpose is not None and canonical_purpose(vendor, purpose) is None:
+        raise _error("<generate>", None, "purpose", purpose_problem(vendor, purpose))
     block = {"count": count, **({} if purpose is None else {"purpose": purpose})}
     if vendor == "orq":
         document: dict[str, Any] = {"orq": {"projects": [

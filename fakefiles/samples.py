@@ -100,8 +100,12 @@ def _pdf(faker: Faker, rng: random.Random, size: int | None) -> bytes:
     lines = [faker.catch_phrase()]
     lines += [faker.sentence(nb_words=10) for _ in range(rng.randint(3, 12))]
     data = _pdf_document(_pdf_text(lines), 0)
-    while size is not None and len(data) > size and len(lines) > 1:
-        lines.pop()  # fewer lines, so that a small size still holds a valid PDF
+    while size is not None and len(data) > size and (len(lines) > 1 or lines[0]):
+        # Fewer lines, then a shorter title, so that a small size still holds a valid PDF.
+        if len(lines) > 1:
+            lines.pop()
+        else:
+            lines[0] = lines[0][: max(0, len(lines[0]) - (len(data) - size))]
         data = _pdf_document(_pdf_text(lines), 0)
     if size is None or size == len(data):
         return data
