@@ -1,7 +1,6 @@
 """The README's examples, read verbatim so the tests run exactly what the README shows.
 
-Each example is the first fenced block after a ``<!-- example: NAME -->`` marker. README.md is
-read when it has the marker; until the sections are pasted there, docs/readme-docker-browser.md.
+Each example is the first fenced block after a ``<!-- example: NAME -->`` marker in README.md.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = (ROOT / "README.md", ROOT / "docs" / "readme-docker-browser.md")
+SOURCES = (ROOT / "README.md",)
 
 
 def readme_example(name: str) -> tuple[str, Path]:
