@@ -13,8 +13,8 @@ import os
 import tempfile
 import weakref
 from collections.abc import Iterator
-from typing import BinaryIO
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 CHUNK_SIZE = 64 * 1024
 DEFAULT_SPOOL_THRESHOLD = 1024 * 1024  # bytes kept in memory before spilling to disk

@@ -71,8 +71,8 @@ OPENAI_UPLOAD = {
 }
 OPENAI_PART = {
     "type": "object", "required": ["id", "object", "created_at", "upload_id"],
-    "properties": {"id": {"type": "string", "pattern": "^part_"}, "object": {"const": "upload.part"},
-                   "created_at": {"type": "integer"}, "upload_id": {"type": "string"}},
+    "properties": {"id": {"type": "string", "pattern": "^part_"},
+                   "object": {"const": "upload.part"}, "created_at": {"type": "integer"}, "upload_id": {"type": "string"}},
 }
 
 
@@ -98,7 +98,9 @@ ORQ_ERROR = {
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "openai.file": OPENAI_FILE,
-    "openai.list": list_envelope(OPENAI_FILE, ["object", "data", "first_id", "last_id", "has_more"]),
+    "openai.list": list_envelope(
+        OPENAI_FILE, ["object", "data", "first_id", "last_id", "has_more"]
+    ),
     "openai.deleted": OPENAI_DELETED,
     "openai.upload": OPENAI_UPLOAD,
     "openai.part": OPENAI_PART,
@@ -135,7 +137,7 @@ PREFIXES = [("/openai/v1", "openai"), ("/impala/v1", "impala"), ("/vlmrun/v1", "
 
 def schema_name(method: str, path: str, status: int) -> str | None:
     """Which schema a response on this route must satisfy (None: not a JSON contract)."""
-    for prefix, vendor in PREFIXES:
+    for prefix, vendor in PREFIXES:  # noqa: B007 (vendor is used after the loop)
         if path == prefix or path.startswith(prefix + "/"):
             break
     else:

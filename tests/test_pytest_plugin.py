@@ -87,7 +87,8 @@ def test_ini_and_marker_configuration(pytester):
         def test_ini_fixtures(fakefiles):
             assert [f.id for f in fakefiles.files("openai")] == ["file-fromini000000000000000"]
             client = fakefiles.openai()
-            assert client.files.content("file-fromini000000000000000").content == b"from the ini file"
+            content = client.files.content("file-fromini000000000000000").content
+            assert content == b"from the ini file"
 
         @pytest.mark.fakefiles(fixtures=["marker_fixture.yaml"], auth="strict")
         def test_marker_overrides(fakefiles):
