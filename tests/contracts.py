@@ -72,7 +72,8 @@ OPENAI_UPLOAD = {
 OPENAI_PART = {
     "type": "object", "required": ["id", "object", "created_at", "upload_id"],
     "properties": {"id": {"type": "string", "pattern": "^part_"},
-                   "object": {"const": "upload.part"}, "created_at": {"type": "integer"}, "upload_id": {"type": "string"}},
+                   "object": {"const": "upload.part"}, "created_at": {"type": "integer"},
+                   "upload_id": {"type": "string"}},
 }
 
 
