@@ -36,13 +36,7 @@ class Impala(OpenAI):
     default_expiry: ClassVar[dict[str, int]] = {}
 
     def routes(self) -> list[BaseRoute]:
-        return [
-            self.route("/files", self.create_file, "POST"),
-            self.route("/files", self.list_files, "GET"),
-            self.route("/files/{file_id:path}/content", self.file_content, "GET"),
-            self.route("/files/{file_id:path}", self.retrieve_file, "GET"),
-            self.route("/files/{file_id:path}", self.delete_file, "DELETE"),
-        ]
+        return self.file_routes()  # OpenAI's /files routes; impala has no Uploads API
 
     def record_json(self, record: FileRecord, request: Request | None = None) -> dict[str, Any]:
         return {

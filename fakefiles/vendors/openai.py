@@ -59,12 +59,19 @@ class OpenAI(Vendor):
         self.uploads = Uploads()
 
     def routes(self) -> list[BaseRoute]:
+        return self.file_routes() + self.upload_routes()
+
+    def file_routes(self) -> list[BaseRoute]:
         return [
             self.route("/files", self.create_file, "POST"),
             self.route("/files", self.list_files, "GET"),
             self.route("/files/{file_id:path}/content", self.file_content, "GET"),
             self.route("/files/{file_id:path}", self.retrieve_file, "GET"),
             self.route("/files/{file_id:path}", self.delete_file, "DELETE"),
+        ]
+
+    def upload_routes(self) -> list[BaseRoute]:
+        return [
             self.route("/uploads", self.create_upload, "POST"),
             self.route("/uploads/{upload_id}/parts", self.add_part, "POST"),
             self.route("/uploads/{upload_id}/complete", self.complete_upload, "POST"),
