@@ -64,5 +64,10 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+# Schemathesis against every vendor's OpenAPI document, with a larger budget than make test's 15.
+FUZZ_EXAMPLES ?= 200
+fuzz: $(VENV)/.installed-test
+	FAKEFILES_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -n 2 tests/test_fuzz.py $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) $(LATEST_VENV) build *.egg-info
