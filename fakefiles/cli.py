@@ -85,6 +85,8 @@ OPTIONS: tuple[Option, ...] = (
            "wait before a 408 (default 30)", float),
     Option("--access-log", "FAKEFILES_ACCESS_LOG", "log every request (variable: 1 or 0)",
            _flag_value),
+    Option("--data-dir", "FAKEFILES_DATA_DIR", "keep files in this directory across restarts "
+           "(default: memory only); fixtures seed it when it is new, and on reset"),
 )
 ENVIRONMENT: list[tuple[str, str, str]] = [(o.flag, o.env, o.help) for o in OPTIONS]
 _SETTINGS_FIELDS = {"fixtures": "fixtures", "api_key": "api_keys", "cors_origin": "cors_origins"}
@@ -219,12 +221,16 @@ def serve(settings: Settings, log_level: str = "info", access_log: bool = False)
 
     from .app import create_app, quiet_dropped_connections
     from .fake import Fake
+    from .persist import DataDirError
 
-    fake = Fake(settings)
     seeds = [load_fixture_file(path, seed=settings.seed) for path in settings.fixtures]
+    try:
+        fake = Fake(settings)
+    except DataDirError as exc:
+        raise CliError(str(exc)) from None
     for seed in seeds:
-        try:
-            fake.load(seed)
+        try:  # a resumed data directory already holds the fixtures' files (or their deletion)
+            fake.load(seed, records=not fake.resumed)
         except DuplicateId as exc:
             raise CliError(f"{seed.source}: {exc} (an earlier fixture file has this id)") from None
     app = create_app(fake=fake)
@@ -238,7 +244,10 @@ def serve(settings: Settings, log_level: str = "info", access_log: bool = False)
     quiet_dropped_connections()  # after uvicorn has configured its loggers
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
     files = sum(1 for _ in fake.store.records())
-    print(banner(f"http://{host}:{sock.getsockname()[1]}", settings, files), flush=True)
+    text = banner(f"http://{host}:{sock.getsockname()[1]}", settings, files)
+    if settings.data_dir is not None:
+        text += f"\n  data: {settings.data_dir} ({'resumed' if fake.resumed else 'new'})"
+    print(text, flush=True)
     # uvicorn handles SIGTERM and Ctrl-C while it runs, then re-raises the signal; handled
     # here too, they end the process quietly with status 0 (not a KeyboardInterrupt
     # traceback), and one that arrives before uvicorn's handlers are in place still stops it.
@@ -257,6 +266,9 @@ def _listen(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 1) from None
+    # Listen now, not when uvicorn starts: a client that reads the banner and connects at
+    # once is queued instead of refused.
+    sock.listen(2048)
     return sock
 
 

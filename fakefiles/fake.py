@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import random
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from .clock import Clock
 from .faults import FaultBook, FaultSpec
@@ -21,6 +22,9 @@ from .store import DuplicateId, FileRecord, FileStore
 from .vendors.base import Vendor
 from .vendors.impala import Impala
 from .vendors.openai import OpenAI
+
+if TYPE_CHECKING:
+    from .persist import DataDir
 
 
 @dataclass
@@ -45,6 +49,9 @@ class Fake:
         self.settings = settings or Settings()
         self.clock = Clock()
         self.store = FileStore(self.clock)
+        self.data: DataDir | None = None  # --data-dir: where the store is persisted
+        if self.settings.data_dir is not None:
+            self._open_data_dir()
         self.faults = FaultBook(self.settings.seed)
         self.journal = Journal(self.settings.journal_size)
         self.seeds: list[Seed] = []
@@ -56,6 +63,32 @@ class Fake:
             self.vendors[vendor_class.name] = vendor_class(self)
         self.random = random.Random(self.settings.seed)
 
+    def _open_data_dir(self) -> None:
+        """Restore the store from the data directory (raises persist.DataDirError)."""
+        from .persist import DataDir
+
+        assert self.settings.data_dir is not None
+        self.data = DataDir(self.settings.data_dir, self.settings.spool_threshold)
+        if "signing_key" not in self.settings.model_fields_set:  # links outlive a restart
+            self.settings = self.settings.model_copy(
+                update={"signing_key": self.data.signing_key}
+            )
+        try:
+            self.data.restore(self.store)
+        except BaseException:
+            self.data.close()
+            raise
+
+    @property
+    def resumed(self) -> bool:
+        """The data directory held a previous run's files (fixtures' files are not re-put)."""
+        return self.data is not None and self.data.resumed
+
+    def close(self) -> None:
+        """Release the data directory (a no-op without one)."""
+        if self.data is not None:
+            self.data.close()
+
     @staticmethod
     def vendor_classes() -> list[type[Vendor]]:
         from .vendors.orq import Orq
@@ -65,16 +98,18 @@ class Fake:
 
     # -- seeds -------------------------------------------------------------------------------
 
-    def load(self, seed: Seed, *, keep: bool = True) -> None:
+    def load(self, seed: Seed, *, keep: bool = True, records: bool = True) -> None:
         """Apply a seed now; with ``keep`` it is also re-applied by every ``reset()``.
 
-        All or nothing: a duplicate id leaves the store as it was.
+        All or nothing: a duplicate id leaves the store as it was. ``records=False`` applies
+        all but its files (they are already in a resumed data directory) for now; a reset
+        puts them again.
         """
         with self._lock:
-            for record in seed.records:
+            for record in seed.records if records else []:
                 if self.store.get(record.namespace, record.id) is not None:
                     raise DuplicateId(f"{record.namespace}: {record.id} is already stored")
-            self._apply(seed)
+            self._apply(seed if records else replace(seed, records=[]))
             if keep:
                 self.seeds.append(seed)
 

@@ -17,7 +17,7 @@ import threading
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from .blobs import Blob
 from .clock import Clock
@@ -67,6 +67,18 @@ class DuplicateId(Exception):
     pass
 
 
+class StoreHook(Protocol):
+    """Told of each change before it is made, so that it can refuse it by raising
+    (:mod:`fakefiles.persist` logs it durably). ``prepare`` runs outside the store's lock, for
+    slow work; the ``on_*`` calls run under it, in the order the changes happen."""
+
+    def prepare(self, record: FileRecord) -> FileRecord: ...
+    def on_put(self, record: FileRecord) -> None: ...
+    def on_replace(self, old: FileRecord, new: FileRecord) -> None: ...
+    def on_delete(self, record: FileRecord) -> None: ...
+    def on_clear(self) -> None: ...
+
+
 class _SortedIds:
     """Sort keys in ascending order, with pages cut by bisect."""
 
@@ -107,28 +119,39 @@ class FileStore:
         self._namespaces: dict[str, _Namespace] = {}
         self._expiry: list[tuple[float, str, str]] = []  # heap of (expires_at, ns, id)
         self._seq = 0
+        self.hook: StoreHook | None = None  # None (no data directory): no cost at all
 
     # -- writing -----------------------------------------------------------------------
 
     def put(self, record: FileRecord) -> FileRecord:
         """Store a record; its id must be new in its namespace. Returns it with its seq."""
+        hook = self.hook
+        if hook is not None:
+            record = hook.prepare(record)
         with self._lock:
             self._purge_expired()
             ns = self._namespace(record.namespace)
             if record.id in ns.records:
                 raise DuplicateId(record.id)
+            record = replace(record, seq=self._seq + 1)
+            if hook is not None:
+                hook.on_put(record)
             self._seq += 1
-            record = replace(record, seq=self._seq)
             self._index(ns, record)
             return record
 
     def replace(self, record: FileRecord) -> FileRecord:
         """Swap a stored record for an edited copy (same id, namespace and sort position)."""
+        hook = self.hook
+        if hook is not None:
+            record = hook.prepare(record)
         with self._lock:
             ns = self._namespace(record.namespace)
             old = ns.records[record.id]
-            self._unindex(ns, old)
             record = replace(record, seq=old.seq, created_at=old.created_at)
+            if hook is not None:
+                hook.on_replace(old, record)
+            self._unindex(ns, old)
             self._index(ns, record)
             return record
 
@@ -139,11 +162,15 @@ class FileStore:
             if ns is None or file_id not in ns.records:
                 return None
             record = ns.records[file_id]
+            if self.hook is not None:
+                self.hook.on_delete(record)
             self._unindex(ns, record)
             return record
 
     def clear(self) -> None:
         with self._lock:
+            if self.hook is not None:
+                self.hook.on_clear()
             self._namespaces.clear()
             self._expiry.clear()
 
@@ -294,4 +321,6 @@ class FileStore:
             record = ns.records.get(file_id) if ns else None
             if ns is not None and record is not None and record.expires_at is not None:
                 if record.expires_at <= now:
+                    if self.hook is not None:
+                        self.hook.on_delete(record)
                     self._unindex(ns, record)

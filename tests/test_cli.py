@@ -110,7 +110,7 @@ def test_help_explains_every_flag_and_variable(capsys):
         assert help_text in serve_help.replace(f" [env {env}]", "")
         assert re.search(rf"^  {flag} +{env}$", top_help, re.M)
     flags = [flag for flag, _, _ in cli.ENVIRONMENT]
-    assert len(set(flags)) == len(flags) == 14
+    assert len(set(flags)) == len(flags) == 15
     assert all(env.startswith("FAKEFILES_") for _, env, _ in cli.ENVIRONMENT)
 
 
