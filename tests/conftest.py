@@ -51,7 +51,8 @@ def openai_client(base_url: str, app: Any | None = None, **kwargs: Any) -> Any:
         httpx_module = openai_httpx_module()
         kwargs["http_client"] = httpx_module.Client(transport=transport_for(httpx_module, app))
     kwargs.setdefault("max_retries", 0)
-    return openai.OpenAI(api_key="sk-test-0123456789abcdef", base_url=base_url, **kwargs)
+    kwargs.setdefault("api_key", "sk-test-0123456789abcdef")
+    return openai.OpenAI(base_url=base_url, **kwargs)
 
 
 @pytest.fixture

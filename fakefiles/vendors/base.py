@@ -127,6 +127,11 @@ def bearer_key(request: Request) -> str | None:
     return token.strip()
 
 
+def masked_key(key: str) -> str:
+    """``sk-...abcd``: enough to tell keys apart in an error body, never the whole key."""
+    return f"{key[:3]}...{key[-4:]}" if len(key) >= 12 else "***"
+
+
 def guess_content_type(filename: str, given: str | None = None) -> str:
     if given and given.strip():
         return given.strip()

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from ..errors import FakeFilesError, InvalidParam, NotFound
+from ..errors import FakeFilesError, InvalidParam, NotFound, Unauthorized
 from ..store import FileRecord
 from .openai import OpenAI
 
@@ -34,6 +34,7 @@ class Impala(OpenAI):
     list_purposes: ClassVar[tuple[str, ...] | None] = RESPONSE_PURPOSES
     jsonl_only_purposes: ClassVar[tuple[str, ...]] = ()
     default_expiry: ClassVar[dict[str, int]] = {}
+    keys_page: ClassVar[str | None] = None  # its 401s: OpenAI's wording, no OpenAI link
 
     def routes(self) -> list[BaseRoute]:
         return self.file_routes()  # OpenAI's /files routes; impala has no Uploads API
@@ -58,7 +59,9 @@ class Impala(OpenAI):
         kind = "not_found_error" if err.status == 404 else (
             "server_error" if err.status >= 500 else "invalid_request_error"
         )
-        body = {"error": {"message": err.message, "type": kind, "param": err.param, "code": None}}
+        wrong_key = isinstance(err, Unauthorized) and err.kind != "missing"
+        code = "invalid_api_key" if wrong_key else None
+        body = {"error": {"message": err.message, "type": kind, "param": err.param, "code": code}}
         return JSONResponse(body, status_code=err.status, headers=err.headers)
 
     def not_found(self, file_id: str) -> NotFound:

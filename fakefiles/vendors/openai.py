@@ -32,7 +32,7 @@ from ..errors import (
     missing,
 )
 from ..store import FileRecord
-from .base import Vendor, check_filename, download_response, guess_content_type
+from .base import Vendor, check_filename, download_response, guess_content_type, masked_key
 
 EXPIRES_MIN, EXPIRES_MAX = 3600, 2_592_000  # 1 hour .. 30 days
 UPLOAD_TTL = 3600  # an Upload expires an hour after it is created
@@ -40,6 +40,8 @@ MAX_PART_BYTES = 64 * 1024 * 1024
 MAX_UPLOAD_BYTES = 8 * 1024**3
 
 ERROR_TYPES = {401: "invalid_request_error", 429: "rate_limit_error"}
+NO_KEY = ("You didn't provide an API key. You need to provide your API key in an Authorization "
+          "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY)")
 
 
 class OpenAI(Vendor):
@@ -53,6 +55,7 @@ class OpenAI(Vendor):
     jsonl_only_purposes: ClassVar[tuple[str, ...]] = ("batch", "fine-tune")
     default_expiry: ClassVar[dict[str, int]] = {"batch": 30 * 24 * 3600}
     max_list_limit: ClassVar[int] = 10_000
+    keys_page: ClassVar[str | None] = "https://platform.openai.com/account/api-keys"
 
     def __init__(self, fake: Any) -> None:
         super().__init__(fake)
@@ -99,8 +102,8 @@ class OpenAI(Vendor):
 
     def render_error(self, err: FakeFilesError) -> Response:
         code: str | None = None
-        if isinstance(err, Unauthorized):
-            code = "invalid_api_key"
+        if isinstance(err, Unauthorized) and err.kind != "missing":
+            code = "invalid_api_key"  # a missing key has code null
         elif err.status == 429:
             code = "rate_limit_exceeded"
         kind = "server_error" if err.status >= 500 else ERROR_TYPES.get(
@@ -111,6 +114,20 @@ class OpenAI(Vendor):
 
     def not_found(self, file_id: str) -> NotFound:
         return NotFound(f"No such File object: {file_id}", param="id", location="path")
+
+    def unauthorized(self, key: str | None) -> Unauthorized:
+        """OpenAI's own 401 wording (shared/vendors/openai.md); the key is never echoed whole."""
+        if key is None:
+            if self.keys_page is None:
+                return Unauthorized(NO_KEY + ".", kind="missing")
+            return Unauthorized(
+                f"{NO_KEY}, or as the password field (with blank username) if you're accessing "
+                "the API from your browser and are prompted for a username and password. You "
+                f"can obtain an API key from {self.keys_page}.", kind="missing",
+            )
+        where = f" You can find your API key at {self.keys_page}." if self.keys_page else ""
+        return Unauthorized(f"Incorrect API key provided: {masked_key(key)}.{where}",
+                            kind="invalid_api_key")
 
     # -- files ---------------------------------------------------------------------------
 
