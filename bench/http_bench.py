@@ -1,0 +1,167 @@
+"""Sections 1 and 2: HTTP throughput and latency per vendor prefix, and list latency at scale.
+
+Both servers are seeded the same way (``bench/serve_seeded.py``) and driven on the same
+paths. Runs are paired: in every repeat each vendor prefix is driven on the reference and on
+fakefiles back to back (which goes first alternates), and the ratio is taken per pair before
+the median, so the slow drifts of a shared machine cancel out.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .load import Load, Server, run_load, seeded_server
+from .report import Report, Row, Target, stat
+from .vendors import AUTH
+
+KINDS = {  # kind -> (label, whether req/s and p99 have targets)
+    "get": ("GET by id", True),
+    "list": ("list (limit 20)", True),
+    "content": ("content 64 KiB", False),
+    "upload": ("upload 1 KiB", False),
+}
+
+
+@dataclass
+class Job:
+    """One load run to repeat: a URL and how to send it."""
+
+    url: str
+    method: str = "GET"
+    headers: dict[str, str] | None = None
+    body_file: str | None = None
+
+    def run(self, duration: float, wrk: str | None, connections: int = 32) -> Load:
+        return run_load(self.url, method=self.method, headers=self.headers,
+                        body_file=self.body_file, connections=connections,
+                        duration=duration, wrk=wrk)
+
+
+def manifest(workdir: Path) -> dict[str, dict[str, Any]]:
+    """The seeded server's vendor entries by prefix."""
+    vendors = json.loads((workdir / "manifest.json").read_text())["vendors"]
+    return {v["prefix"]: v for v in vendors}
+
+
+def job(server: Server, vendor: dict[str, Any] | None, kind: str) -> Job | str:
+    """The job for ``kind`` on one vendor prefix of ``server``, or why there is none."""
+    if vendor is None:
+        return "n/a (prefix missing)"
+    missing = vendor["missing"]
+    if "all" in missing:
+        return str(missing["all"])
+    if kind == "upload":
+        if "upload" not in vendor:
+            return str(missing.get("upload", "n/a (route missing)"))
+        up = vendor["upload"]
+        return Job(server.url(up["path"]), up["method"], up["headers"], up["body_file"])
+    if kind not in vendor["paths"]:
+        return str(missing.get(kind, "n/a (route missing)"))
+    return Job(server.url(vendor["paths"][kind]), headers=AUTH)
+
+
+def paired(fake: Job, ref: Job, r: int, duration: float, wrk: str | None,
+           connections: int = 32) -> tuple[Load, Load]:
+    """(fakefiles, reference) back to back; the reference first on even repeats."""
+    if r % 2 == 0:
+        base = ref.run(duration, wrk, connections)
+        return fake.run(duration, wrk, connections), base
+    first = fake.run(duration, wrk, connections)
+    return first, ref.run(duration, wrk, connections)
+
+
+def throughput(report: Report, workdir: Path, *, repeats: int, duration: float,
+               wrk: str | None, kinds: tuple[str, ...] = tuple(KINDS)) -> None:
+    group = "1. HTTP, 32 connections, one uvicorn worker"
+    fake_dir, ref_dir = workdir / "http-fake", workdir / "http-ref"
+    ref = seeded_server(ref_dir, app="reference", files=100, content_bytes=64 * 1024)
+    fake = seeded_server(fake_dir, files=100, content_bytes=64 * 1024)
+    with ref, fake:
+        fakes, refs = manifest(fake_dir), manifest(ref_dir)
+        for prefix in fakes:  # warm both servers up
+            for server, vendors in ((fake, fakes), (ref, refs)):
+                warm = job(server, vendors.get(prefix), "get")
+                if isinstance(warm, Job):
+                    warm.run(min(duration, 1.0), wrk)
+        for kind in kinds:
+            label, targeted = KINDS[kind]
+            pairs: dict[str, list[tuple[Load, Load]]] = {p: [] for p in fakes}
+            why: dict[str, str] = {}
+            for r in range(repeats):
+                prefixes = list(fakes) if r % 2 == 0 else list(reversed(fakes))
+                for prefix in prefixes:
+                    f, b = job(fake, fakes[prefix], kind), job(ref, refs.get(prefix), kind)
+                    if isinstance(f, str) or isinstance(b, str):
+                        why[prefix] = f if isinstance(f, str) else f"reference: {b}"
+                        continue
+                    pairs[prefix].append(paired(f, b, r, duration, wrk))
+            for prefix in fakes:
+                name = f"{label} {prefix}"
+                found = pairs[prefix]
+                if not found:
+                    report.add(Row(group, name, "req/s", None, note=why.get(prefix, "n/a"),
+                                   target=Target(">=", 0.85) if targeted else None))
+                    continue
+                errors = sum(f.errors for f, _ in found) + sum(b.errors for _, b in found)
+                report.add(Row(
+                    group, name, "req/s", stat([f.rps for f, _ in found]),
+                    stat([b.rps for _, b in found]), stat([f.rps / b.rps for f, b in found]),
+                    target=Target(">=", 0.85) if targeted else None,
+                    note=f"{errors} non-2xx answers or socket errors" if errors else "",
+                ))
+                if targeted:
+                    report.add(Row(
+                        group, f"{name} p99", "ms", stat([f.p99_ms for f, _ in found]),
+                        stat([b.p99_ms for _, b in found]),
+                        stat([f.p99_ms / b.p99_ms for f, b in found]), target=Target("<=", 1.5),
+                    ))
+
+
+SIZES = (100, 10_000, 100_000)
+
+
+def scale(report: Report, workdir: Path, *, repeats: int, duration: float,
+          wrk: str | None, sizes: tuple[int, ...] = SIZES) -> None:
+    """List p50 on one connection (service time, no queueing) at each namespace size."""
+    group = "2. list p50 by files in the namespace (1 connection)"
+    servers = {n: seeded_server(workdir / f"scale-{n}", files=n, content_bytes=1024)
+               for n in sizes}
+    try:
+        for server in servers.values():
+            server.start()
+        vendors = {n: manifest(workdir / f"scale-{n}") for n in sizes}
+        p50: dict[tuple[int, str, str], list[float]] = {}
+        why: dict[tuple[int, str, str], str] = {}
+        for r in range(repeats):
+            for n in (sizes if r % 2 == 0 else tuple(reversed(sizes))):
+                for prefix, vendor in vendors[n].items():
+                    for page in ("list", "list_deep"):
+                        found = job(servers[n], vendor, page)
+                        if isinstance(found, str):
+                            why[(n, prefix, page)] = found
+                            continue
+                        load = found.run(duration, wrk, connections=1)
+                        p50.setdefault((n, prefix, page), []).append(load.p50_ms)
+        small, large = sizes[0], sizes[-1]
+        for prefix in vendors[small]:
+            for page, label in (("list", "first page"), ("list_deep", "deep page")):
+                base = p50.get((small, prefix, page), [])
+                for n in sizes[1:]:
+                    values = p50.get((n, prefix, page), [])
+                    name = f"{label} {prefix} @{n:,}"
+                    target = Target("<=", 1.5) if n == large else None
+                    if not values or not base:
+                        note = why.get((n, prefix, page)) or why.get((small, prefix, page), "n/a")
+                        report.add(Row(group, name, "ms", None, note=note, target=target))
+                        continue
+                    report.add(Row(
+                        group, name, "ms", stat(values), stat(base),
+                        stat([v / b for v, b in zip(values, base, strict=False)]),
+                        base_label=f"@{small}", target=target,
+                    ))
+    finally:
+        for server in servers.values():
+            server.stop()

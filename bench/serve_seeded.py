@@ -1,0 +1,189 @@
+"""Launch fakefiles (or the bare reference) under uvicorn with N files per vendor prefix.
+
+``python -m bench.serve_seeded --port P --files N --manifest out.json [--app reference]``.
+
+For fakefiles it builds a :class:`~fakefiles.Fake`, uploads one template file per vendor
+prefix through the app in-process (so each vendor fills in its own fields), and clones it
+N-1 times straight into the store (older ``created_at``, fresh ids in the vendor's format):
+scale tests need no N HTTP uploads. The reference is filled from its own dicts. Either way it
+then probes the routes the benchmark drives, writes them to the manifest (ids, paths, why a
+route is missing) and serves with the benchmark's uvicorn settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from fakefiles import Fake, Settings, create_app
+from fakefiles.blobs import blob_from_bytes
+from fakefiles.fake import Seed
+from fakefiles.inprocess import transport_for
+
+from .vendors import AUTH, PROFILES, Call, Profile, file_id_in, id_like
+
+SMALL_UPLOAD = 1024  # bytes in the upload the load generator repeats
+
+
+def server_options() -> dict[str, Any]:
+    """uvloop and httptools where installed, no access log, one worker."""
+    options: dict[str, Any] = {"access_log": False, "log_level": "warning", "workers": 1}
+    try:
+        import uvloop  # noqa: F401
+
+        options["loop"] = "uvloop"
+    except ImportError:
+        options["loop"] = "asyncio"
+    try:
+        import httptools  # noqa: F401
+
+        options["http"] = "httptools"
+    except ImportError:
+        options["http"] = "h11"
+    return options
+
+
+def send(client: httpx.Client, call: Call) -> tuple[int, Any]:
+    response = client.request(call.method, call.path, headers=call.headers, content=call.body)
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        return response.status_code, None
+
+
+def seed_fakefiles(fake: Fake, client: httpx.Client, prefix: str, profile: Profile,
+                   args: argparse.Namespace, rng: random.Random) -> tuple[str, str] | str:
+    """(newest id, id at the deep position), or why the vendor cannot be seeded."""
+    status, body = send(client, profile.upload(prefix, rng.randbytes(args.content_bytes)))
+    file_id = file_id_in(body) if 200 <= status < 300 else None
+    template = next((r for r in fake.store.records() if r.id == file_id), None)
+    if template is None:
+        return f"n/a (route missing: upload → {status})"
+    clones = []
+    for i in range(args.files - 1):
+        created_at = template.created_at - args.files + i
+        blob = template.blob
+        if args.distinct:  # each file its own bytes, as uploads would have
+            blob = blob_from_bytes(rng.randbytes(args.content_bytes))
+        clones.append(replace(
+            template, id=id_like(template.id, rng, created_at), created_at=created_at,
+            blob=blob, extra=dict(template.extra), seq=0,
+        ))
+    fake.load(Seed(records=clones, source="bench"))
+    cursor = fake.store.page(template.namespace, limit=1, offset=deep(args.files)).records[0]
+    return template.id, cursor.id
+
+
+def seed_reference(files: Any, args: argparse.Namespace, rng: random.Random) -> tuple[str, str]:
+    shared = rng.randbytes(args.content_bytes)
+    start = 1_700_000_000.0
+    for i in range(args.files):
+        data = rng.randbytes(args.content_bytes) if args.distinct else shared
+        files.add(f"file-{i}.bin", "assistants", data, created_at=start + i)
+    order = files.order
+    return order[-1], order[len(order) - 1 - deep(args.files)]
+
+
+def deep(files: int) -> int:
+    """The position (newest first) of the deep page's cursor: the middle."""
+    return min(files // 2, max(files - 1, 0))
+
+
+def describe(client: httpx.Client, prefix: str, profile: Profile, ids: tuple[str, str] | str,
+             args: argparse.Namespace, rng: random.Random) -> dict[str, Any]:
+    """The manifest entry of one vendor prefix: paths that answer 2xx, or why not."""
+    entry: dict[str, Any] = {"prefix": prefix, "vendor": profile.name, "paths": {}, "missing": {}}
+    if isinstance(ids, str):
+        entry["missing"]["all"] = ids
+        return entry
+    file_id, cursor = ids
+    position = deep(args.files)
+    entry.update(files=args.files, id=file_id, deep_position=position)
+
+    def fetch(path: str) -> tuple[int, Any]:
+        return send(client, Call("GET", path, AUTH))
+
+    candidates = {
+        "get": profile.get(prefix, file_id),
+        "list": profile.list_first(prefix),
+        "list_deep": profile.list_deep(prefix, cursor, position),
+        "content": profile.content(prefix, file_id, fetch),
+    }
+    for name, path in candidates.items():
+        status = fetch(path)[0] if path else 0
+        if 200 <= status < 300:
+            entry["paths"][name] = path
+        else:
+            entry["missing"][name] = f"n/a (route missing: {status or 'no link'})"
+    small = profile.upload(prefix, rng.randbytes(SMALL_UPLOAD), "small.bin")
+    status = send(client, small)[0]
+    if 200 <= status < 300:
+        body_file = args.manifest.parent / f"upload-{profile.name}.bin"
+        body_file.write_bytes(small.body)
+        entry["upload"] = {"method": small.method, "path": small.path, "headers": small.headers,
+                           "body_file": str(body_file)}
+    else:
+        entry["missing"]["upload"] = f"n/a (route missing: upload → {status})"
+    return entry
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--app", choices=["fakefiles", "reference"], default="fakefiles")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--files", type=int, default=100, help="files per vendor prefix")
+    parser.add_argument("--content-bytes", type=int, default=64 * 1024)
+    parser.add_argument("--distinct", action="store_true", help="own content for every file")
+    parser.add_argument("--vendors", default="", help="comma-separated; default: all")
+    parser.add_argument("--max-upload-bytes", type=int, default=None)
+    parser.add_argument("--manifest", type=Path, required=True)
+    args = parser.parse_args(argv)
+
+    wanted = {v for v in args.vendors.split(",") if v}
+    rng = random.Random(1234)
+    entries: list[dict[str, Any]] = []
+    if args.app == "reference":
+        from .reference_app import PREFIXES
+        from .reference_app import create_app as reference_app
+
+        app = reference_app()
+        mounts = [(prefix, name) for name, prefix in PREFIXES.items()]
+    else:
+        overrides: dict[str, Any] = {}
+        if args.max_upload_bytes:
+            overrides["max_upload_bytes"] = args.max_upload_bytes
+        fake = Fake(Settings(**overrides))
+        app = create_app(fake=fake)
+        mounts = [(prefix, vendor.name) for prefix, vendor in app.state.mounts]
+    seen: set[str] = set()
+    with httpx.Client(transport=transport_for(httpx, app), base_url="http://bench") as client:
+        for prefix, name in mounts:
+            if name in seen or (wanted and name not in wanted):
+                continue  # bare /v1 and /v2 are aliases of a prefix already measured
+            seen.add(name)
+            profile = PROFILES.get(name)
+            if profile is None:
+                entries.append({"prefix": prefix, "vendor": name, "paths": {},
+                                "missing": {"all": "n/a (no bench profile)"}})
+                continue
+            ids: tuple[str, str] | str
+            if args.app == "reference":
+                ids = seed_reference(app.state.vendors[name], args, rng)
+            else:
+                ids = seed_fakefiles(fake, client, prefix, profile, args, rng)
+            entries.append(describe(client, prefix, profile, ids, args, rng))
+    if args.app == "fakefiles":
+        fake.journal.clear()
+    args.manifest.write_text(json.dumps({"vendors": entries}, indent=1))
+    uvicorn.run(app, host="127.0.0.1", port=args.port, lifespan="off", **server_options())
+
+
+if __name__ == "__main__":
+    main()
