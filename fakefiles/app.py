@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
+import random
 import time
 from urllib.parse import unquote
 
@@ -38,6 +38,10 @@ from .vendors.base import Vendor
 logger = logging.getLogger("fakefiles")
 
 FILE_PATH_WORDS = {"hash", "presigned-url", "verify-upload", "upload"}
+FAULT_HEADER = HEADER.encode()
+VARY_ORIGIN = (b"vary", b"Origin")
+# Request ids only need to be unique, not secret: a Mersenne draw, not a syscall per request.
+_request_ids = random.Random()
 
 
 class ConnectionDropped(Exception):
@@ -75,10 +79,8 @@ def create_app(settings: Settings | None = None, *, fake: Fake | None = None) ->
         routes=routes,
         middleware=[
             Middleware(
-                CORSMiddleware,  # type: ignore[arg-type]
+                CORS,
                 allow_origins=fake.settings.cors_origins,
-                allow_methods=["*"],
-                allow_headers=["*"],
                 expose_headers=["content-disposition", "x-request-id", "retry-after"],
             ),
             Middleware(FakeMiddleware, fake=fake, mounts=mounts),  # type: ignore[arg-type]
@@ -158,6 +160,48 @@ def fault_response(vendor: Vendor, rule: FaultRule, file_id: str | None) -> Resp
     return vendor.render_error(err)
 
 
+class CORS:
+    """Starlette's CORSMiddleware, entered only by requests that carry an ``Origin`` header.
+
+    The others (SDKs, curl, load generators) only ever get the ``Vary: Origin`` it adds, so
+    that is added here, without its per-request header parsing: CORS stays exact for
+    browsers and nearly free for everyone else.
+    """
+
+    def __init__(self, app: ASGIApp, allow_origins: list[str], expose_headers: list[str]) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(app, allow_origins=allow_origins, allow_methods=["*"],
+                                   allow_headers=["*"], expose_headers=expose_headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or any(name == b"origin" for name, _ in scope["headers"]):
+            await self.cors(scope, receive, send)
+            return
+
+        async def vary_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = with_vary_origin(message.get("headers") or [])
+            await send(message)
+
+        await self.app(scope, receive, vary_send)
+
+
+def with_vary_origin(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` with ``Origin`` added to ``Vary`` exactly as CORSMiddleware does it."""
+    varies = [value for name, value in headers if name == b"vary"]
+    if not varies:
+        return [*headers, VARY_ORIGIN]
+    merged = b", ".join([*varies, b"Origin"])
+    out: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        if name != b"vary":
+            out.append((name, value))
+        elif merged:  # the first Vary takes the merged value, the others go
+            out.append((name, merged))
+            merged = b""
+    return out
+
+
 class FakeMiddleware:
     def __init__(self, app: ASGIApp, fake: Fake, mounts: list[tuple[str, Vendor]]) -> None:
         self.app = app
@@ -187,7 +231,7 @@ class FakeMiddleware:
         self, scope: Scope, receive: Receive, send: Send, vendor: Vendor, subpath: str
     ) -> None:
         started = time.perf_counter()
-        request_id = "req_" + secrets.token_hex(12)
+        request_id = f"req_{_request_ids.getrandbits(96):024x}"
         raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
         entry = JournalEntry(
             id=request_id, time=self.fake.clock.now(), vendor=vendor.name,
@@ -251,7 +295,7 @@ class FakeMiddleware:
         self, vendor: Vendor, scope: Scope, subpath: str, raw_headers: list[tuple[bytes, bytes]]
     ) -> FaultRule | None:
         for name, value in raw_headers:
-            if name == HEADER.encode():
+            if name == FAULT_HEADER:
                 try:
                     spec = parse_header(value.decode("latin-1"))
                 except ValueError as exc:
@@ -260,6 +304,8 @@ class FakeMiddleware:
                         param=HEADER, location="header",
                     ) from None
                 return FaultRule(id="header", spec=spec, matched=1, fired=1)
+        if self.fake.faults.empty:
+            return None
         return self.fake.faults.pick(vendor.name, scope["method"], subpath, file_id_in(subpath))
 
 

@@ -7,6 +7,7 @@ are built by :mod:`fakefiles.fixtures` (which knows YAML); this module only appl
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import threading
@@ -25,6 +26,13 @@ from .vendors.openai import OpenAI
 
 if TYPE_CHECKING:
     from .persist import DataDir
+
+
+@functools.lru_cache(maxsize=4096)
+def derived_project(key: str) -> str:
+    """The project of a key no fixture names (cached: seeding a Random costs ~10 µs a request)."""
+    digest = hashlib.sha256(key.encode()).digest()
+    return "proj_" + ulid(1_700_000_000 + digest[0], random.Random(digest))
 
 
 @dataclass
@@ -159,9 +167,7 @@ class Fake:
             configured = self._orq_keys.get(key or "")
             if configured:
                 return list(configured)
-        digest = hashlib.sha256((key or "").encode()).digest()
-        rng = random.Random(digest)
-        return ["proj_" + ulid(1_700_000_000 + digest[0], rng)]
+        return [derived_project(key or "")]
 
     def orq_project_ids(self) -> list[str]:
         with self._lock:

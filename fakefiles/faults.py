@@ -99,6 +99,12 @@ class FaultBook:
         with self._lock:
             return list(self._rules)
 
+    @property
+    def empty(self) -> bool:
+        """No rule in force: the request hot path skips fault matching (read without the lock,
+        as ``pick`` does)."""
+        return not self._rules
+
     def remove(self, rule_id: str) -> bool:
         with self._lock:
             before = len(self._rules)

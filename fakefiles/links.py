@@ -8,27 +8,36 @@ time past ``expires`` (by the fake's clock) is refused.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-from urllib.parse import quote, urlencode
+import re
+from urllib.parse import quote, quote_plus
 
 from starlette.requests import Request
 
 DOWNLOAD_PATH = "/_fakefiles/download/"
+_PLAIN = re.compile(r"[A-Za-z0-9_.~/-]*")  # needs no escaping but for "/"
 
 
 def signature(key: str, namespace: str, file_id: str, expires: int) -> str:
     message = f"{namespace}\n{file_id}\n{expires}".encode()
-    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+    return hmac.digest(key.encode(), message, "sha256").hex()
+
+
+def _escape(text: str, plus: bool = False) -> str:
+    """``quote(text, safe="")`` (``quote_plus`` with ``plus``), without its cost for plain ids.
+
+    VLM Run signs a link for every file of a list, so this is on the hot path.
+    """
+    if _PLAIN.fullmatch(text):
+        return text.replace("/", "%2F")
+    return quote_plus(text) if plus else quote(text, safe="")
 
 
 def signed_url(request: Request, key: str, namespace: str, file_id: str, expires: int) -> str:
     origin = f"{request.url.scheme}://{request.headers.get('host') or request.url.netloc}"
-    query = urlencode(
-        {"ns": namespace, "expires": expires,
-         "signature": signature(key, namespace, file_id, expires)}
-    )
-    return f"{origin}{DOWNLOAD_PATH}{quote(file_id, safe='')}?{query}"
+    sig = signature(key, namespace, file_id, expires)
+    return (f"{origin}{DOWNLOAD_PATH}{_escape(file_id)}"
+            f"?ns={_escape(namespace, plus=True)}&expires={expires}&signature={sig}")
 
 
 def verify(key: str, namespace: str, file_id: str, expires: int, given: str, now: float) -> str:

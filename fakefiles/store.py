@@ -16,7 +16,7 @@ import heapq
 import threading
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal, Protocol
 
 from .blobs import Blob
@@ -65,6 +65,19 @@ class Page:
 
 class DuplicateId(Exception):
     pass
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(FileRecord))
+
+
+def _with_seq(record: FileRecord, seq: int) -> FileRecord:
+    """``replace(record, seq=seq)`` at a third of its cost: every reset re-puts each seed
+    record, and the pytest fixture resets before every test."""
+    copy = object.__new__(FileRecord)
+    for name in _RECORD_FIELDS:
+        object.__setattr__(copy, name, getattr(record, name))
+    object.__setattr__(copy, "seq", seq)
+    return copy
 
 
 class StoreHook(Protocol):
@@ -133,7 +146,7 @@ class FileStore:
             ns = self._namespace(record.namespace)
             if record.id in ns.records:
                 raise DuplicateId(record.id)
-            record = replace(record, seq=self._seq + 1)
+            record = _with_seq(record, self._seq + 1)
             if hook is not None:
                 hook.on_put(record)
             self._seq += 1

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import functools
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
@@ -62,6 +63,13 @@ GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 405: 12, 408: 4, 409: 6, 413: 8, 
 UNKNOWN, INTERNAL = 2, 13
 
 
+@functools.lru_cache(maxsize=8192)
+def iso_ms(epoch: float) -> str:
+    """``2025-01-02T03:04:05.123Z`` (cached: every list renders the same files again)."""
+    created = datetime.fromtimestamp(epoch, tz=timezone.utc)
+    return created.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def namespace_for(project_id: str) -> str:
     return f"orq/{project_id}"
 
@@ -84,13 +92,12 @@ class Orq(Vendor):
     # -- wire shapes ---------------------------------------------------------------------
 
     def record_json(self, record: FileRecord, request: Request | None = None) -> dict[str, Any]:
-        created = datetime.fromtimestamp(record.created_at, tz=timezone.utc)
         return {
             "file_id": record.id,
             "purpose": record.purpose,
             "file_name": record.filename,
             "bytes": str(record.size),  # proto int64 as protobuf-JSON renders it
-            "created_at": created.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "created_at": iso_ms(record.created_at),
             "project_id": record.owner or record.namespace.removeprefix("orq/"),
         }
 

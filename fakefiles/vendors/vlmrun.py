@@ -16,6 +16,7 @@ cloud-storage URL), and ``GET /files/verify-upload/{id}`` returns the stored fil
 
 from __future__ import annotations
 
+import functools
 import hmac
 import threading
 from dataclasses import dataclass, replace
@@ -312,7 +313,9 @@ class VlmRun(Vendor):
         return links.signature(key, f"{self.name}/upload", upload_id, expires)
 
 
+@functools.lru_cache(maxsize=8192)
 def iso(epoch: float) -> str:
+    """ISO-8601 with offset (cached: every list renders the same files again)."""
     return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat()
 
 
