@@ -103,8 +103,6 @@ def test_operation_conforms(vendor: str, method: str, path: str, mode: Generatio
     fuzz()
     assert sum(statuses.values()) >= 1
     assert all(status < 500 for status in statuses)
-    if mode is GenerationMode.NEGATIVE and method in ("PUT", "PATCH") or path == "/health":
-        return
     if mode is GenerationMode.POSITIVE and method == "POST" and path == "/files":
         # Valid uploads must get through, or the fuzz never reached the happy path.
         assert any(200 <= status < 300 for status in statuses), statuses
