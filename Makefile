@@ -69,5 +69,13 @@ FUZZ_EXAMPLES ?= 200
 fuzz: $(VENV)/.installed-test
 	FAKEFILES_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -n 2 tests/test_fuzz.py $(PYTEST_ARGS)
 
+# The concurrency soak at full size (32 clients, in memory and with --data-dir) and kill -9 of
+# a persisting server in more loops; make test runs both smaller. Prints the figures.
+SOAK_UPLOADS ?= 1000
+KILL_LOOPS ?= 30
+soak: $(VENV)/.installed-test
+	FAKEFILES_SOAK_UPLOADS=$(SOAK_UPLOADS) FAKEFILES_KILL_LOOPS=$(KILL_LOOPS) $(BIN)/python -m \
+		pytest -s tests/test_soak.py tests/test_persistence.py::test_kill_9_in_a_loop_loses_no_acknowledged_upload $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) $(LATEST_VENV) build *.egg-info
