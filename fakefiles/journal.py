@@ -52,7 +52,7 @@ def journal_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
         if name in SKIPPED_HEADERS:
             continue
         value = value_bytes.decode("latin-1")
-        if name in ("authorization", "x-api-key", "api-key"):
+        if name in ("authorization", "proxy-authorization", "x-api-key", "api-key"):
             value = mask_secret(value)
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return headers

@@ -277,7 +277,7 @@ class DataDir:
             view = memoryview(line)
             while view:
                 view = view[os.write(self._log_fd, view):]
-            os.fdatasync(self._log_fd)
+            _datasync(self._log_fd)
         except OSError:
             # A partial line would corrupt every line after it: cut it off, then refuse.
             os.ftruncate(self._log_fd, self._log_size)
@@ -366,6 +366,10 @@ def _typed(event: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> A
     if not isinstance(value, kind) or isinstance(value, bool):
         raise TypeError(f"{name!r} has the wrong type")
     return value
+
+
+# fdatasync is enough for an append (it flushes the new size too); macOS only has fsync.
+_datasync = getattr(os, "fdatasync", os.fsync)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -251,6 +251,7 @@ def test_orq_projects_are_isolated(either: Any) -> None:
     ("authorization", f"Bearer {FLAG_KEY}"), ("authorization", f"bearer {FLAG_KEY}"),
     ("authorization", f"BEARER   {FLAG_KEY}"), ("authorization", FLAG_KEY),
     ("authorization", f"Basic {FLAG_KEY}"), ("x-api-key", FLAG_KEY), ("api-key", FLAG_KEY),
+    ("proxy-authorization", f"Bearer {FLAG_KEY}"),
 ])
 def test_journal_masks_keys_in_every_spelling(either: Any, name: str, value: str) -> None:
     with httpx.Client(transport=transport_for(httpx, either), base_url=IN_PROCESS) as http:
