@@ -181,7 +181,7 @@ class DataDir:
             try:
                 event = json.loads(line)
                 op = event["op"]
-                key = (event["ns"], event["id"])
+                key = (_typed(event, "ns", str), _typed(event, "id", str))
                 if op in ("put", "replace"):
                     record = _record_fields(event)
                 elif op != "delete":

@@ -226,10 +226,11 @@ def test_corrupted_middle_line_is_a_clear_error(tmp_path: Path, capsys: Any) -> 
     data_dir = logged_dir(tmp_path)
     log = data_dir / "metadata.log"
     lines = log.read_bytes().splitlines(keepends=True)
-    lines[1] = b'{"op":"put", garbage\n'
-    log.write_bytes(b"".join(lines))
-    err = serve_error(capsys, data_dir)
-    assert "metadata.log line 2 is corrupted" in err
+    for bad in (b'{"op":"delete","ns":["x"],"id":"y"}\n', b'[1, 2]\n', b'{"op":"put", garbage\n'):
+        lines[1] = bad
+        log.write_bytes(b"".join(lines))
+        err = serve_error(capsys, data_dir)
+        assert "metadata.log line 2 is corrupted" in err
     with pytest.raises(DataDirError, match="line 2"):  # and the directory is not left locked
         Fake(Settings(data_dir=data_dir))
 
