@@ -242,7 +242,10 @@ def serve(settings: Settings, log_level: str = "info", access_log: bool = False)
     )
     server = uvicorn.Server(config)
     quiet_dropped_connections()  # after uvicorn has configured its loggers
-    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    # A wildcard address listens everywhere but cannot be browsed to: show localhost instead.
+    host = {"0.0.0.0": "localhost", "::": "localhost", "": "localhost"}.get(
+        settings.host, f"[{settings.host}]" if ":" in settings.host else settings.host
+    )
     files = sum(1 for _ in fake.store.records())
     text = banner(f"http://{host}:{sock.getsockname()[1]}", settings, files)
     if settings.data_dir is not None:
