@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, cast
+from urllib.parse import unquote_to_bytes
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
@@ -27,6 +29,7 @@ from .blobs import Blob, BlobWriter
 from .errors import InvalidParam, PayloadTooLarge, RequestTimeout
 
 MAX_FIELD_BYTES = 1024 * 1024  # a text form field larger than this is refused
+MAX_PART_HEADER_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -184,8 +187,11 @@ class _Parts:
                 param="body",
             )
         self._name = options[b"name"].decode("utf-8", "replace")
+        extended = extended_filename(self._headers.get(b"content-disposition", b""))
         filename = options.get(b"filename")
-        self._filename = None if filename is None else filename.decode("utf-8", "replace")
+        self._filename = extended if extended is not None else (
+            None if filename is None else filename.decode("utf-8", "replace")
+        )
         content_type = self._headers.get(b"content-type")
         self._content_type = content_type.decode("latin-1") if content_type else None
         if self._filename is not None:
@@ -221,6 +227,23 @@ class _Parts:
         self._open_writers.clear()
 
 
+_EXTENDED_FILENAME = re.compile(rb"""filename\*\s*=\s*([^;]+)""", re.IGNORECASE)
+
+
+def extended_filename(disposition: bytes) -> str | None:
+    """RFC 5987 ``filename*=UTF-8''na%C3%AFve.txt``, which python-multipart drops; it wins
+    over a plain ``filename`` when both are sent (RFC 6266 §4.3)."""
+    match = _EXTENDED_FILENAME.search(disposition)
+    if match is None:
+        return None
+    charset, _, rest = match.group(1).strip().strip(b'"').partition(b"'")
+    _, _, encoded = rest.partition(b"'")
+    try:
+        return unquote_to_bytes(encoded).decode(charset.decode("ascii") or "utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return unquote_to_bytes(encoded).decode("utf-8", "replace")
+
+
 def multipart_boundary(request: Request) -> bytes:
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
     if content_type != b"multipart/form-data":
@@ -238,7 +261,10 @@ def multipart_boundary(request: Request) -> bytes:
 async def read_multipart(request: Request, limits: BodyLimits) -> Form:
     boundary = multipart_boundary(request)
     parts = _Parts(limits)
-    parser = MultipartParser(boundary, cast(Any, parts.callbacks()))
+    # Part headers may be long (a 10 000-character filename should get our own clear refusal,
+    # not "Maximum header size exceeded"); still bounded.
+    parser = MultipartParser(boundary, cast(Any, parts.callbacks()),
+                             max_header_size=MAX_PART_HEADER_BYTES)
     try:
         async for chunk in stream_body(request, limits):
             parser.write(chunk)

@@ -263,3 +263,16 @@ def test_live_server_whole_workflow(live):
     assert {f.filename for f in bare.files.list()} == {"u.txt"}
     response = httpx.get(f"{live.url}/openai/v1/files/{created.id}")
     assert response.status_code == 404 and response.headers["x-request-id"].startswith("req_")
+
+
+def test_rfc5987_filename_and_long_filenames_get_clear_answers(http):
+    body = (b'--b\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n'
+            b"--b\r\nContent-Disposition: form-data; name=\"file\"; "
+            b"filename*=UTF-8''na%C3%AFve%20r%C3%A9sum%C3%A9.txt\r\n\r\nhello\r\n--b--\r\n")
+    created = http.post("/openai/v1/files", content=body,
+                        headers={"content-type": "multipart/form-data; boundary=b"})
+    assert created.status_code == 200 and created.json()["filename"] == "naïve résumé.txt"
+    too_long = http.post("/openai/v1/files", data={"purpose": "assistants"},
+                         files={"file": ("x" * 10_000, b"hi")})
+    assert too_long.status_code == 400
+    assert too_long.json()["error"]["message"].startswith("The filename is 10000 characters")
