@@ -79,11 +79,10 @@ def create_app(settings: Settings | None = None, *, fake: Fake | None = None) ->
         routes=routes,
         middleware=[
             Middleware(
-                CORS,
-                allow_origins=fake.settings.cors_origins,
+                FakeMiddleware, fake=fake, mounts=mounts,
+                cors_origins=fake.settings.cors_origins,
                 expose_headers=["content-disposition", "x-request-id", "retry-after"],
             ),
-            Middleware(FakeMiddleware, fake=fake, mounts=mounts),  # type: ignore[arg-type]
         ],
         exception_handlers={HTTPException: http_exception},  # type: ignore[dict-item]
     )
@@ -160,54 +159,25 @@ def fault_response(vendor: Vendor, rule: FaultRule, file_id: str | None) -> Resp
     return vendor.render_error(err)
 
 
-class CORS:
-    """Starlette's CORSMiddleware, entered only by requests that carry an ``Origin`` header.
+class FakeMiddleware:
+    """The one middleware every request passes: CORS, and on the vendor prefixes faults, the
+    journal, ``x-request-id`` and vendor-shaped 500s.
 
-    The others (SDKs, curl, load generators) only ever get the ``Vary: Origin`` it adds, so
-    that is added here, without its per-request header parsing: CORS stays exact for
-    browsers and nearly free for everyone else.
+    It is a single layer because it runs on every request. A request with an ``Origin``
+    header (a browser) goes through Starlette's CORSMiddleware wrapped around the rest; the
+    others (SDKs, curl) only ever get the ``Vary: Origin`` that middleware adds, and get it
+    here, in the same pass over the response headers as ``x-request-id``.
     """
 
-    def __init__(self, app: ASGIApp, allow_origins: list[str], expose_headers: list[str]) -> None:
-        self.app = app
-        self.cors = CORSMiddleware(app, allow_origins=allow_origins, allow_methods=["*"],
-                                   allow_headers=["*"], expose_headers=expose_headers)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or any(name == b"origin" for name, _ in scope["headers"]):
-            await self.cors(scope, receive, send)
-            return
-
-        async def vary_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = with_vary_origin(message.get("headers") or [])
-            await send(message)
-
-        await self.app(scope, receive, vary_send)
-
-
-def with_vary_origin(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """``headers`` with ``Origin`` added to ``Vary`` exactly as CORSMiddleware does it."""
-    varies = [value for name, value in headers if name == b"vary"]
-    if not varies:
-        return [*headers, VARY_ORIGIN]
-    merged = b", ".join([*varies, b"Origin"])
-    out: list[tuple[bytes, bytes]] = []
-    for name, value in headers:
-        if name != b"vary":
-            out.append((name, value))
-        elif merged:  # the first Vary takes the merged value, the others go
-            out.append((name, merged))
-            merged = b""
-    return out
-
-
-class FakeMiddleware:
-    def __init__(self, app: ASGIApp, fake: Fake, mounts: list[tuple[str, Vendor]]) -> None:
+    def __init__(self, app: ASGIApp, fake: Fake, mounts: list[tuple[str, Vendor]],
+                 cors_origins: list[str], expose_headers: list[str]) -> None:
         self.app = app
         self.fake = fake
         # Longest prefix first, so /openai/v1 wins over /v1.
         self.mounts = sorted(mounts, key=lambda m: len(m[0]), reverse=True)
+        self.cors = CORSMiddleware(self.dispatch, allow_origins=cors_origins,
+                                   allow_methods=["*"], allow_headers=["*"],
+                                   expose_headers=expose_headers)
 
     def resolve(self, path: str) -> tuple[str, Vendor] | None:
         for prefix, vendor in self.mounts:
@@ -216,23 +186,30 @@ class FakeMiddleware:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, _ in scope["headers"]:
+                if name == b"origin":
+                    await self.cors(scope, receive, send)
+                    return
+        await self.dispatch(scope, receive, send, vary=True)
+
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send,
+                       vary: bool = False) -> None:
+        """``vary``: add ``Vary: Origin`` (no CORSMiddleware around this request)."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         mount = self.resolve(scope["path"])
         if mount is None or scope["method"] == "OPTIONS":
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, _varying(send) if vary else send)
             return
         prefix, vendor = mount
         scope["fakefiles.vendor"] = vendor
-        await self.handle(scope, receive, send, vendor, scope["path"][len(prefix):] or "/")
-
-    async def handle(
-        self, scope: Scope, receive: Receive, send: Send, vendor: Vendor, subpath: str
-    ) -> None:
+        subpath = scope["path"][len(prefix):] or "/"
         started = time.perf_counter()
         request_id = f"req_{_request_ids.getrandbits(96):024x}"
         raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
+        declared, chunked = _body_headers(raw_headers)
         entry = JournalEntry(
             id=request_id, time=self.fake.clock.now(), vendor=vendor.name,
             method=scope["method"], path=scope["path"],
@@ -251,8 +228,11 @@ class FakeMiddleware:
             if message["type"] == "http.response.start":
                 response_started = True
                 entry.status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                headers = list(message.get("headers") or ())
+                if vary:
+                    headers = with_vary_origin(headers)
+                headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
             await send(message)
 
         try:
@@ -269,7 +249,9 @@ class FakeMiddleware:
                     response = fault_response(vendor, rule, file_id_in(subpath))
                     await response(scope, receive, tagging_send)
                     return
-            await self.app(scope, counting_receive, tagging_send)
+            # Only a request that declares a body has one to count (HTTP/1.1).
+            counted = counting_receive if declared or chunked else receive
+            await self.app(scope, counted, tagging_send)
         except ConnectionDropped:
             raise
         except FakeFilesError as err:
@@ -281,14 +263,14 @@ class FakeMiddleware:
             logger.exception("fakefiles: unexpected error on %s %s", scope["method"],
                              scope["path"])
             if not response_started:
-                err = FakeFilesError(
+                internal = FakeFilesError(
                     f"Internal error in fakefiles: {type(exc).__name__}: {exc}", status=500
                 )
-                await vendor.render_error(err)(scope, receive, tagging_send)
+                await vendor.render_error(internal)(scope, receive, tagging_send)
         finally:
             if not entry.body_size:
-                entry.body_size = _content_length(raw_headers)
-            entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+                entry.body_size = declared
+            entry.duration_ms = round((time.perf_counter() - started) * 1e6) / 1000
             self.fake.journal.record(entry)
 
     def pick_fault(
@@ -309,14 +291,45 @@ class FakeMiddleware:
         return self.fake.faults.pick(vendor.name, scope["method"], subpath, file_id_in(subpath))
 
 
-def _content_length(headers: list[tuple[bytes, bytes]]) -> int:
+def _body_headers(headers: list[tuple[bytes, bytes]]) -> tuple[int, bool]:
+    """(Content-Length or 0, whether the body is chunked), in one pass."""
+    length, chunked = 0, False
     for name, value in headers:
         if name == b"content-length":
             try:
-                return int(value)
+                length = int(value)
             except ValueError:
-                return 0
-    return 0
+                length = 0
+        elif name == b"transfer-encoding":
+            chunked = True
+    return length, chunked
+
+
+def with_vary_origin(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` with ``Origin`` added to ``Vary`` exactly as CORSMiddleware does it."""
+    varies = [value for name, value in headers if name == b"vary"]
+    if not varies:
+        return [*headers, VARY_ORIGIN]
+    merged = b", ".join([*varies, b"Origin"])
+    out: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        if name != b"vary":
+            out.append((name, value))
+        elif merged:  # the first Vary takes the merged value, the others go
+            out.append((name, merged))
+            merged = b""
+    return out
+
+
+def _varying(send: Send) -> Send:
+    """``send`` adding ``Vary: Origin`` to the response (what CORSMiddleware would do)."""
+
+    async def varying_send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = with_vary_origin(list(message.get("headers") or ()))
+        await send(message)
+
+    return varying_send
 
 
 def quiet_dropped_connections() -> None:

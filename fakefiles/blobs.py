@@ -3,14 +3,17 @@
 A :class:`Blob` is immutable content with its size and hashes. Small content stays in
 memory; a :class:`BlobWriter` spools to a temporary file once it passes a threshold, so a
 1 GiB upload costs a temp file, not 1 GiB of RAM. Hashes are computed on the way in, never
-by a second pass.
+by a second pass; past 1 MiB, on a worker thread when the process may use more than one CPU
+(md5 and sha256 cost more than receiving and writing the bytes, and hashlib releases the GIL).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import tempfile
+import threading
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +21,7 @@ from typing import BinaryIO
 
 CHUNK_SIZE = 64 * 1024
 DEFAULT_SPOOL_THRESHOLD = 1024 * 1024  # bytes kept in memory before spilling to disk
+HASH_THREAD_AFTER = 1024 * 1024  # bytes hashed inline before a worker thread takes over
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,42 @@ def _unlink_quietly(path: str) -> None:
         pass
 
 
+def _usable_cpus() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+class _Hasher:
+    """Feeds chunks to the hashes on a worker thread, at most 32 chunks behind the writer."""
+
+    def __init__(self, *hashes: hashlib._Hash) -> None:
+        self._hashes = hashes
+        self._queue: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=32)
+        self._thread = threading.Thread(target=self._run, name="fakefiles-hash", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            for digest in self._hashes:
+                digest.update(chunk)
+
+    def update(self, chunk: bytes | bytearray | memoryview) -> None:
+        # The thread reads the chunk later: only immutable bytes may be handed over as is.
+        frozen = chunk if isinstance(chunk, bytes) or (
+            isinstance(chunk, memoryview) and isinstance(chunk.obj, bytes)
+        ) else bytes(chunk)
+        self._queue.put(frozen)
+
+    def stop(self) -> None:
+        self._queue.put(None)
+
+    def close(self) -> None:
+        """Wait until every chunk is hashed."""
+        self.stop()
+        self._thread.join()
+
+
 class BlobWriter:
     """Accepts content in chunks, hashing as it goes; ``finish()`` gives the Blob."""
 
@@ -79,14 +119,21 @@ class BlobWriter:
         self._path: str | None = None
         self.size = 0
         self._done = False
+        self._hasher: _Hasher | None = None
 
     def write(self, chunk: bytes | bytearray | memoryview) -> None:
         if self._done:
             raise RuntimeError("BlobWriter already finished")
         if not chunk:
             return
-        self._sha256.update(chunk)
-        self._md5.update(chunk)
+        if self._hasher is not None:
+            self._hasher.update(chunk)
+        else:
+            self._sha256.update(chunk)
+            self._md5.update(chunk)
+            if self.size + len(chunk) > HASH_THREAD_AFTER and _usable_cpus() > 1:
+                self._hasher = _Hasher(self._sha256, self._md5)
+                weakref.finalize(self, self._hasher.stop)  # an abandoned writer ends its thread
         self.size += len(chunk)
         if self._file is None:
             self._buffer += chunk
@@ -100,6 +147,8 @@ class BlobWriter:
 
     def finish(self) -> Blob:
         self._done = True
+        if self._hasher is not None:
+            self._hasher.close()
         sha256, md5 = self._sha256.hexdigest(), self._md5.hexdigest()
         if self._file is None:
             return Blob(size=self.size, sha256=sha256, md5=md5, data=bytes(self._buffer))
@@ -111,6 +160,9 @@ class BlobWriter:
     def discard(self) -> None:
         """Drop what was written (a failed or refused upload stores nothing)."""
         self._done = True
+        if self._hasher is not None:
+            self._hasher.close()
+            self._hasher = None
         self._buffer = bytearray()
         if self._file is not None:
             self._file.close()

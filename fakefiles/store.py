@@ -326,8 +326,10 @@ class FileStore:
             del ns.by_md5[record.md5]
 
     def _purge_expired(self) -> None:
-        now = self.clock.now()
         heap = self._expiry
+        if not heap:  # nothing expires: every read skips the clock
+            return
+        now = self.clock.now()
         while heap and heap[0][0] <= now:
             expires_at, namespace, file_id = heapq.heappop(heap)
             ns = self._namespaces.get(namespace)
