@@ -53,8 +53,10 @@ class Server:
     """One server process on a free loopback port."""
 
     def __init__(self, name: str, argv: list[str], *, health: str,
-                 env: dict[str, str] | None = None, port: int | None = None) -> None:
+                 env: dict[str, str] | None = None, port: int | None = None,
+                 cpu: str | None = SERVER_CPU) -> None:
         self.name = name
+        self.cpu = cpu  # None: the server may use every CPU
         self.port = port or free_port()
         self.argv = [a.replace("{port}", str(self.port)) for a in argv]
         self.health = health
@@ -73,9 +75,8 @@ class Server:
 
     def start(self, timeout: float = 120.0) -> Server:
         started = time.perf_counter()
-        self.process = subprocess.Popen(
-            pinned(self.argv, SERVER_CPU), env=self.env, stdout=self._log, stderr=self._log
-        )
+        argv = self.argv if self.cpu is None else pinned(self.argv, self.cpu)
+        self.process = subprocess.Popen(argv, env=self.env, stdout=self._log, stderr=self._log)
         deadline = started + timeout
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
@@ -267,8 +268,8 @@ def bare_reference() -> Server:
 
 
 def seeded_server(workdir: Path, *, files: int, content_bytes: int, app: str = "fakefiles",
-                  distinct: bool = False, vendors: str = "",
-                  max_upload_bytes: int | None = None) -> Server:
+                  distinct: bool = False, vendors: str = "", max_upload_bytes: int | None = None,
+                  cpu: str | None = SERVER_CPU) -> Server:
     """fakefiles (or the reference) with ``files`` files per vendor; manifest in ``workdir``."""
     workdir.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "bench.serve_seeded", "--app", app, "--port", "{port}",
@@ -280,4 +281,4 @@ def seeded_server(workdir: Path, *, files: int, content_bytes: int, app: str = "
         argv += ["--vendors", vendors]
     if max_upload_bytes:
         argv += ["--max-upload-bytes", str(max_upload_bytes)]
-    return Server(f"{app} ({files} files)", argv, health="/")
+    return Server(f"{app} ({files} files)", argv, health="/", cpu=cpu)

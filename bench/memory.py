@@ -110,10 +110,12 @@ def big_file(report: Report, workdir: Path, *, repeats: int, size: int) -> None:
     down_growth: list[float] = []
     ref_up: list[float] = []
     ref_growth: list[float] = []
+    # Not pinned: one worker process may use every core, as on a developer's machine
+    # (fakefiles hashes big uploads on a second thread; the reference writes from a pool).
     fake = seeded_server(workdir / "big", files=1, content_bytes=1024, vendors="openai",
-                         max_upload_bytes=2 * size + MIB)
+                         max_upload_bytes=2 * size + MIB, cpu=None)
     ref = seeded_server(workdir / "big-ref", app="reference", files=1, content_bytes=1024,
-                        vendors="openai")
+                        vendors="openai", cpu=None)
     with ref, fake:
         for server in (fake, ref):  # warm-up
             upload(server.port, "/openai/v1/files", 4 * MIB, {"purpose": "assistants"})
