@@ -24,14 +24,14 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Match, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import specs
 from .errors import FakeFilesError, InjectedFault, InvalidParam, MethodNotAllowed, NotFound
 from .fake import Fake
 from .faults import HEADER, FaultRule, parse_header
-from .journal import JournalEntry, journal_headers
+from .journal import RawRequest
 from .settings import Settings
 from .vendors.base import Vendor
 
@@ -72,14 +72,15 @@ def create_app(settings: Settings | None = None, *, fake: Fake | None = None) ->
     mounts = vendor_mounts(fake)
     routes: list[BaseRoute] = [Route("/", index, methods=["GET"])]
     # Each vendor also serves its OpenAPI document at <prefix>/openapi.json (specs/).
-    routes += [Mount(prefix, routes=[*vendor.routes(), specs.route(vendor)])
-               for prefix, vendor in mounts]
+    vendor_routes = {prefix: Mount(prefix, routes=[*vendor.routes(), specs.route(vendor)])
+                     for prefix, vendor in mounts}
+    routes += vendor_routes.values()
     routes.append(Mount("/_fakefiles", routes=admin_routes(fake)))
     app = Starlette(
         routes=routes,
         middleware=[
             Middleware(
-                FakeMiddleware, fake=fake, mounts=mounts,
+                FakeMiddleware, fake=fake, mounts=mounts, vendor_routes=vendor_routes,
                 cors_origins=fake.settings.cors_origins,
                 expose_headers=["content-disposition", "x-request-id", "retry-after"],
             ),
@@ -170,9 +171,11 @@ class FakeMiddleware:
     """
 
     def __init__(self, app: ASGIApp, fake: Fake, mounts: list[tuple[str, Vendor]],
-                 cors_origins: list[str], expose_headers: list[str]) -> None:
+                 vendor_routes: dict[str, Mount], cors_origins: list[str],
+                 expose_headers: list[str]) -> None:
         self.app = app
         self.fake = fake
+        self.vendor_routes = vendor_routes
         # Longest prefix first, so /openai/v1 wins over /v1.
         self.mounts = sorted(mounts, key=lambda m: len(m[0]), reverse=True)
         self.cors = CORSMiddleware(self.dispatch, allow_origins=cors_origins,
@@ -207,27 +210,25 @@ class FakeMiddleware:
         scope["fakefiles.vendor"] = vendor
         subpath = scope["path"][len(prefix):] or "/"
         started = time.perf_counter()
+        when = self.fake.clock.now()
         request_id = f"req_{_request_ids.getrandbits(96):024x}"
         raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
         declared, chunked = _body_headers(raw_headers)
-        entry = JournalEntry(
-            id=request_id, time=self.fake.clock.now(), vendor=vendor.name,
-            method=scope["method"], path=scope["path"],
-            query=scope.get("query_string", b"").decode("latin-1"),
-            headers=journal_headers(raw_headers),
-        )
+        # What the journal keeps; the entry itself is built when the journal is read.
+        status, counted, fault_id = 0, 0, None
         response_started = False
 
         async def counting_receive() -> Message:
+            nonlocal counted
             message = await receive()
-            entry.body_size += len(message.get("body", b""))
+            counted += len(message.get("body", b""))
             return message
 
         async def tagging_send(message: Message) -> None:
-            nonlocal response_started
+            nonlocal response_started, status
             if message["type"] == "http.response.start":
                 response_started = True
-                entry.status = message["status"]
+                status = message["status"]
                 headers = list(message.get("headers") or ())
                 if vary:
                     headers = with_vary_origin(headers)
@@ -238,7 +239,7 @@ class FakeMiddleware:
         try:
             rule = self.pick_fault(vendor, scope, subpath, raw_headers)
             if rule is not None:
-                entry.fault_id = rule.id
+                fault_id = rule.id
                 if rule.spec.delay_ms:
                     await asyncio.sleep(rule.spec.delay_ms / 1000)
                 if rule.spec.reset:
@@ -250,15 +251,28 @@ class FakeMiddleware:
                     await response(scope, receive, tagging_send)
                     return
             # Only a request that declares a body has one to count (HTTP/1.1).
-            counted = counting_receive if declared or chunked else receive
-            await self.app(scope, counted, tagging_send)
+            body_receive = counting_receive if declared or chunked else receive
+            # Straight to the vendor's Mount: the prefix is known, so the top-level router's
+            # scan and the exception middleware are skipped (its one handler is called below).
+            mount_route = self.vendor_routes[prefix]
+            match, child_scope = mount_route.matches(scope)
+            if match is Match.FULL:
+                scope.update(child_scope)
+                scope.setdefault("router", scope["app"].router)
+                await mount_route.handle(scope, body_receive, tagging_send)
+            else:  # the bare prefix: the app redirects it
+                await self.app(scope, body_receive, tagging_send)
         except ConnectionDropped:
             raise
+        except HTTPException as exc:  # no such route or method: the vendor's 404 or 405
+            if not response_started:
+                response = await http_exception(Request(scope, receive), exc)
+                await response(scope, receive, tagging_send)
         except FakeFilesError as err:
             if not response_started:
                 await vendor.render_error(err)(scope, receive, tagging_send)
         except ClientDisconnect:
-            entry.status = entry.status or 499
+            status = status or 499
         except Exception as exc:  # never a traceback to the client: the vendor's 500
             logger.exception("fakefiles: unexpected error on %s %s", scope["method"],
                              scope["path"])
@@ -268,10 +282,11 @@ class FakeMiddleware:
                 )
                 await vendor.render_error(internal)(scope, receive, tagging_send)
         finally:
-            if not entry.body_size:
-                entry.body_size = declared
-            entry.duration_ms = round((time.perf_counter() - started) * 1e6) / 1000
-            self.fake.journal.record(entry)
+            self.fake.journal.record_raw(RawRequest(
+                request_id, when, vendor.name, scope["method"], scope["path"],
+                scope.get("query_string", b""), tuple(raw_headers), counted or declared, status,
+                time.perf_counter() - started, fault_id,
+            ))
 
     def pick_fault(
         self, vendor: Vendor, scope: Scope, subpath: str, raw_headers: list[tuple[bytes, bytes]]

@@ -1,7 +1,9 @@
 """The requests received, for tests to assert on (WireMock's request journal).
 
-Bounded: the oldest entries drop off past ``size``. API keys never get here: the
-``Authorization`` header is masked before an entry is stored.
+Bounded: the oldest entries drop off past ``size``. API keys never leave it: the
+``Authorization`` header is masked in every entry a reader gets. The request path records a
+:class:`RawRequest` (a tuple append); decoding its headers and masking keys wait until the
+journal is read, once per request.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Any, NamedTuple
 
 SKIPPED_HEADERS = {"cookie"}
 
@@ -33,6 +35,30 @@ class JournalEntry:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class RawRequest(NamedTuple):
+    """A request as the hot path records it, headers still raw (see ``Journal.record_raw``)."""
+
+    id: str
+    time: float
+    vendor: str | None
+    method: str
+    path: str
+    query: bytes
+    headers: tuple[tuple[bytes, bytes], ...]
+    body_size: int
+    status: int
+    seconds: float
+    fault_id: str | None
+
+    def entry(self) -> JournalEntry:
+        return JournalEntry(
+            id=self.id, time=self.time, vendor=self.vendor, method=self.method, path=self.path,
+            query=self.query.decode("latin-1"), headers=journal_headers(self.headers),
+            body_size=self.body_size, status=self.status,
+            duration_ms=round(self.seconds * 1000, 3), fault_id=self.fault_id,
+        )
 
 
 def mask_secret(value: str) -> str:
@@ -61,17 +87,26 @@ def journal_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
 class Journal:
     def __init__(self, size: int = 1000) -> None:
         self._lock = threading.Lock()
-        self._entries: deque[JournalEntry] = deque(maxlen=size or None)
+        self._entries: deque[JournalEntry | RawRequest] = deque(maxlen=size or None)
         self._enabled = size > 0
+        self._raw = 0  # RawRequests recorded since the last read
 
     def record(self, entry: JournalEntry) -> None:
         if self._enabled:
             with self._lock:
                 self._entries.append(entry)
 
+    def record_raw(self, raw: RawRequest) -> None:
+        """``record`` for the request path: the entry is built when the journal is read."""
+        if self._enabled:
+            with self._lock:
+                self._entries.append(raw)
+                self._raw += 1
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._raw = 0
 
     def entries(
         self,
@@ -82,7 +117,13 @@ class Journal:
     ) -> list[JournalEntry]:
         """Oldest first. ``path`` is a glob (``/openai/v1/files*``); ``method`` any case."""
         with self._lock:
-            snapshot = list(self._entries)
+            if self._raw:  # build the pending entries once, in place
+                self._entries = deque(
+                    (e.entry() if isinstance(e, RawRequest) else e for e in self._entries),
+                    maxlen=self._entries.maxlen,
+                )
+                self._raw = 0
+            snapshot = [e for e in self._entries if isinstance(e, JournalEntry)]
         return [
             e for e in snapshot
             if (vendor is None or e.vendor == vendor)
