@@ -29,15 +29,20 @@ KINDS = {  # kind -> (label, whether req/s and p99 have targets)
 class Job:
     """One load run to repeat: a URL and how to send it."""
 
+    server: Server
     url: str
     method: str = "GET"
     headers: dict[str, str] | None = None
     body_file: str | None = None
 
     def run(self, duration: float, wrk: str | None, connections: int = 32) -> Load:
-        return run_load(self.url, method=self.method, headers=self.headers,
+        before = self.server.cpu_seconds()
+        load = run_load(self.url, method=self.method, headers=self.headers,
                         body_file=self.body_file, connections=connections,
                         duration=duration, wrk=wrk)
+        # CPU per request: the server's cost whatever else this shared machine is doing.
+        load.cpu_us = (self.server.cpu_seconds() - before) / max(load.requests, 1) * 1e6
+        return load
 
 
 def manifest(workdir: Path) -> dict[str, dict[str, Any]]:
@@ -57,10 +62,10 @@ def job(server: Server, vendor: dict[str, Any] | None, kind: str) -> Job | str:
         if "upload" not in vendor:
             return str(missing.get("upload", "n/a (route missing)"))
         up = vendor["upload"]
-        return Job(server.url(up["path"]), up["method"], up["headers"], up["body_file"])
+        return Job(server, server.url(up["path"]), up["method"], up["headers"], up["body_file"])
     if kind not in vendor["paths"]:
         return str(missing.get(kind, "n/a (route missing)"))
-    return Job(server.url(vendor["paths"][kind]), headers=AUTH)
+    return Job(server, server.url(vendor["paths"][kind]), headers=AUTH)
 
 
 def paired(fake: Job, ref: Job, r: int, duration: float, wrk: str | None,
@@ -117,6 +122,11 @@ def throughput(report: Report, workdir: Path, *, repeats: int, duration: float,
                         group, f"{name} p99", "ms", stat([f.p99_ms for f, _ in found]),
                         stat([b.p99_ms for _, b in found]),
                         stat([f.p99_ms / b.p99_ms for f, b in found]), target=Target("<=", 1.5),
+                    ))
+                    report.add(Row(
+                        group, f"{name} server CPU", "µs/req", stat([f.cpu_us for f, _ in found]),
+                        stat([b.cpu_us for _, b in found]),
+                        stat([f.cpu_us / b.cpu_us for f, b in found if b.cpu_us]),
                     ))
 
 

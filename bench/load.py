@@ -107,6 +107,11 @@ class Server:
                 values[key] = int(value.split()[0])
         return values
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far (all its threads)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def reset_peak(self) -> bool:
         """Restart VmHWM at the current RSS (Linux ≥ 4.0, own processes)."""
         try:
@@ -143,6 +148,7 @@ class Load:
     requests: int
     errors: int  # non-2xx answers plus socket errors and timeouts
     tool: str
+    cpu_us: float = 0.0  # server CPU time per request, when the server is known
 
 
 def ensure_wrk(install: bool = True) -> str | None:
