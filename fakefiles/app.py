@@ -216,7 +216,18 @@ class FakeMiddleware:
         declared, chunked = _body_headers(raw_headers)
         # What the journal keeps; the entry itself is built when the journal is read.
         status, counted, fault_id = 0, 0, None
-        response_started = False
+        response_started = recorded = False
+        method, path = scope["method"], scope["path"]
+
+        def record() -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                self.fake.journal.record_raw(RawRequest(
+                    request_id, when, vendor.name, method, path,
+                    scope.get("query_string", b""), tuple(raw_headers), counted or declared,
+                    status, time.perf_counter() - started, fault_id,
+                ))
 
         async def counting_receive() -> Message:
             nonlocal counted
@@ -234,6 +245,10 @@ class FakeMiddleware:
                     headers = with_vary_origin(headers)
                 headers.append((b"x-request-id", request_id.encode()))
                 message["headers"] = headers
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                # Journaled before the last byte leaves: a client that has its answer can
+                # already read the request in the journal (no race in tests that assert on it).
+                record()
             await send(message)
 
         try:
@@ -282,11 +297,7 @@ class FakeMiddleware:
                 )
                 await vendor.render_error(internal)(scope, receive, tagging_send)
         finally:
-            self.fake.journal.record_raw(RawRequest(
-                request_id, when, vendor.name, scope["method"], scope["path"],
-                scope.get("query_string", b""), tuple(raw_headers), counted or declared, status,
-                time.perf_counter() - started, fault_id,
-            ))
+            record()  # no-op when the response already recorded it
 
     def pick_fault(
         self, vendor: Vendor, scope: Scope, subpath: str, raw_headers: list[tuple[bytes, bytes]]

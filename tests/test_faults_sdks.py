@@ -89,3 +89,12 @@ def test_reset_fault_reaches_orq_as_a_connection_error(live):
     with pytest.raises(httpx.HTTPError):
         orq(live).files.list()
     assert orq(live).files.list().data == []
+
+
+def test_the_journal_has_a_request_as_soon_as_its_answer_arrives(live):
+    # Over a real socket the client may read the response before the server's task ends;
+    # the entry must already be there (tests assert on it right after the call).
+    with httpx.Client(base_url=live.url) as client:
+        for count in range(1, 41):
+            assert client.get("/openai/v1/files").status_code == 200
+            assert len(live.fake.journal.entries(vendor="openai")) == count
