@@ -176,17 +176,20 @@ class FakeMiddleware:
         self.app = app
         self.fake = fake
         self.vendor_routes = vendor_routes
-        # Longest prefix first, so /openai/v1 wins over /v1.
-        self.mounts = sorted(mounts, key=lambda m: len(m[0]), reverse=True)
+        self.prefixes = {prefix: (prefix, vendor) for prefix, vendor in mounts}
         self.cors = CORSMiddleware(self.dispatch, allow_origins=cors_origins,
                                    allow_methods=["*"], allow_headers=["*"],
                                    expose_headers=expose_headers)
 
     def resolve(self, path: str) -> tuple[str, Vendor] | None:
-        for prefix, vendor in self.mounts:
-            if path == prefix or path.startswith(prefix) and path[len(prefix)] == "/":
-                return prefix, vendor
-        return None
+        """The vendor mount of a path: its first two segments (/openai/v1) win over its first
+        one (/v1), so the longest prefix wins."""
+        first = path.find("/", 1)
+        if first == -1:
+            return self.prefixes.get(path)
+        second = path.find("/", first + 1)
+        two = path if second == -1 else path[:second]
+        return self.prefixes.get(two) or self.prefixes.get(path[:first])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -34,7 +34,9 @@ def _escape(text: str, plus: bool = False) -> str:
 
 
 def signed_url(request: Request, key: str, namespace: str, file_id: str, expires: int) -> str:
-    origin = f"{request.url.scheme}://{request.headers.get('host') or request.url.netloc}"
+    # The scheme as request.url gives it, without building the URL for every link of a list.
+    scheme = request.scope.get("scheme", "http")
+    origin = f"{scheme}://{request.headers.get('host') or request.url.netloc}"
     sig = signature(key, namespace, file_id, expires)
     return (f"{origin}{DOWNLOAD_PATH}{_escape(file_id)}"
             f"?ns={_escape(namespace, plus=True)}&expires={expires}&signature={sig}")

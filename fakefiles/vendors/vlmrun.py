@@ -168,8 +168,11 @@ class VlmRun(Vendor):
         return [self.record_json(record, request) for record in page.records]
 
     async def get_file(self, request: Request) -> dict[str, Any]:
-        public_url = parse_bool(request.query_params.get("generate_public_url"),
-                                "generate_public_url")
+        # The SDK sends no query string: skip parsing one (this is the hot read).
+        raw = None
+        if request.scope.get("query_string"):
+            raw = request.query_params.get("generate_public_url")
+        public_url = parse_bool(raw, "generate_public_url")
         return self.record_json(self.get_record(request), request, public_url=public_url)
 
     async def delete_file(self, request: Request) -> dict[str, Any]:
