@@ -4,7 +4,9 @@ A :class:`Row` is one measurement of fakefiles (``value``), optionally with what
 compared with in the same run (``base``: the bare reference, or the 100-file case) and the
 paired per-repeat ratios. A :class:`Target` on a row says which figure must stay on which side
 of a limit; a miss within :data:`NOISE` of the limit is reported as "near" (these machines are
-noisy), past it as "MISSED", which makes the run exit non-zero.
+noisy), past it as "MISSED", which makes the run exit non-zero. A target this stack cannot
+reach carries its measured ``reason`` and the figure it was documented at (``bound``): a miss
+no worse than that is "known" (printed with the reason, exit status 0); worse is "MISSED".
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class Row:
     target: Target | None = None
     note: str = ""  # why there is no figure, or what it was measured with
     reason: str = ""  # a named, measured reason for a known miss
+    bound: float | None = None  # the figure that reason was documented at
 
     @property
     def checked(self) -> float | None:
@@ -79,6 +82,9 @@ class Row:
         met = x >= t.limit if t.op == ">=" else x <= t.limit if t.op == "<=" else x < t.limit
         if met:
             return "met"
+        if self.reason and self.bound is not None:
+            if x >= self.bound if t.op == ">=" else x <= self.bound:
+                return "known"
         near = x >= t.limit * (1 - NOISE) if t.op == ">=" else x <= t.limit * (1 + NOISE)
         if near:
             return "near"
@@ -140,8 +146,13 @@ def table(report: Report) -> str:
     out.append("  ".join("-" * w for w in widths))
     for line in lines:
         out.append("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
-    notes = [r for r in report.rows if (r.note and r.value is not None) or r.reason]
+    # Each note once, after the rows it explains (a known miss's reason first).
+    notes: dict[str, list[str]] = {}
+    for r in report.rows:
+        text = f"known miss: {r.reason}" if r.status == "known" else r.note
+        if text and r.value is not None:
+            notes.setdefault(text, []).append(r.name)
     if notes:
         out.append("")
-        out += [f"* {r.group} / {r.name}: {r.reason or r.note}" for r in notes]
+        out += [f"* {', '.join(names)}: {text}" for text, names in notes.items()]
     return "\n".join(out)

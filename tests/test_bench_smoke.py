@@ -38,6 +38,11 @@ def test_row_status_met_near_missed_and_na() -> None:
 
     assert [row(0.9).status, row(0.8).status, row(0.5).status] == ["met", "near", "MISSED"]
     assert row(None).status == "n/a" and row(1.6, "<=").status == "MISSED"
+    known = row(0.7)
+    known.reason, known.bound = "measured why", 0.65
+    assert known.status == "known"
+    known.bound = 0.75  # worse than documented: a failure again
+    assert known.status == "MISSED"
     report = Report([row(0.5), Row("g", "missing", "ms", None, note="n/a (route missing)")])
     assert report.missed == report.rows[:1]
     assert "n/a (route missing)" in table(report) and "MISSED" in table(report)
