@@ -39,7 +39,7 @@ HTTP_REASON = (
     "per request fakefiles journals it, checks faults, adds x-request-id and Vary, resolves the "
     "vendor's namespace (orq: the key's projects), reads the store under its lock and renders "
     "the record; the reference returns a ready dict. The 'server CPU' row is that cost "
-    "(1.1-1.35x here): no hotspot left, ~50 more Python calls a request (py-spy, callgrind); "
+    "(about 1.2-1.5x here): no hotspot left, ~50 more Python calls a request (py-spy, callgrind); "
     "reaching 0.85x needs a compiled hot path (mypyc) or fewer features per request"
 )
 REASONS: dict[tuple[str, str], tuple[str, float]] = {  # (name part, unit): (why, figure)
