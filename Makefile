@@ -53,7 +53,7 @@ test-browser: $(VENV)/.installed-test
 	FAKEFILES_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -p no:xdist tests/browser $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check fakefiles tests
+	$(BIN)/ruff check fakefiles tests bench
 	$(BIN)/mypy
 
 $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
