@@ -69,7 +69,6 @@ class Fake:
         self.vendors: dict[str, Vendor] = {}
         for vendor_class in self.vendor_classes():
             self.vendors[vendor_class.name] = vendor_class(self)
-        self.random = random.Random(self.settings.seed)
 
     def _open_data_dir(self) -> None:
         """Restore the store from the data directory (raises persist.DataDirError)."""
@@ -147,11 +146,6 @@ class Fake:
             for seed in self.seeds:
                 self._apply(seed)
 
-    def forget_seeds(self) -> None:
-        """Drop every loaded seed (the next reset starts empty)."""
-        with self._lock:
-            self.seeds.clear()
-
     # -- keys and projects -----------------------------------------------------------------
 
     def key_is_valid(self, vendor: str, key: str | None) -> bool:
@@ -168,7 +162,3 @@ class Fake:
             if configured:
                 return list(configured)
         return [derived_project(key or "")]
-
-    def orq_project_ids(self) -> list[str]:
-        with self._lock:
-            return sorted({p for projects in self._orq_keys.values() for p in projects})

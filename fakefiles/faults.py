@@ -117,11 +117,6 @@ class FaultBook:
             self._rules = []
             self._random = random.Random(self._seed)
 
-    def reseed(self, seed: int | None) -> None:
-        with self._lock:
-            self._seed = seed
-            self._random = random.Random(seed)
-
     def pick(
         self, vendor: str | None, method: str, path: str, file_id: str | None
     ) -> FaultRule | None:

@@ -122,12 +122,12 @@ class Vendor:
         endpoint.__name__ = handler.__name__
         return Route(path, endpoint, methods=[method], name=f"{self.name}.{handler.__name__}")
 
-    def authenticate(self, request: Request) -> str | None:
-        """The bearer key; under strict auth it must be one the fake knows."""
+    def authenticate(self, request: Request) -> None:
+        """Strict auth: the bearer key must be one the fake knows (``route`` calls this only
+        under strict auth)."""
         key = bearer_key(request)
-        if self.fake.settings.auth == "strict" and not self.fake.key_is_valid(self.name, key):
+        if not self.fake.key_is_valid(self.name, key):
             raise self.unauthorized(key)
-        return key
 
 
 def bearer_key(request: Request) -> str | None:

@@ -26,7 +26,6 @@ from ..bodies import read_json, read_multipart
 from ..errors import (
     FakeFilesError,
     InvalidParam,
-    MethodNotAllowed,
     NotFound,
     Unauthorized,
     missing,
@@ -394,9 +393,6 @@ class OpenAI(Vendor):
             expires_at=None if expires_after is None else now + expires_after,
         )
         return self.store.put(record)
-
-    def method_not_allowed(self, method: str, path: str) -> MethodNotAllowed:
-        return MethodNotAllowed(f"Method {method} is not allowed for {path}.")
 
 
 @dataclass
