@@ -33,12 +33,16 @@ def _escape(text: str, plus: bool = False) -> str:
     return quote_plus(text) if plus else quote(text, safe="")
 
 
-def signed_url(request: Request, key: str, namespace: str, file_id: str, expires: int) -> str:
-    # The scheme as request.url gives it, without building the URL for every link of a list.
+def origin(request: Request) -> str:
+    """``scheme://host[:port]`` as the client addressed us (the scheme as request.url gives
+    it, without building the URL for every link of a list)."""
     scheme = request.scope.get("scheme", "http")
-    origin = f"{scheme}://{request.headers.get('host') or request.url.netloc}"
+    return f"{scheme}://{request.headers.get('host') or request.url.netloc}"
+
+
+def signed_url(request: Request, key: str, namespace: str, file_id: str, expires: int) -> str:
     sig = signature(key, namespace, file_id, expires)
-    return (f"{origin}{DOWNLOAD_PATH}{_escape(file_id)}"
+    return (f"{origin(request)}{DOWNLOAD_PATH}{_escape(file_id)}"
             f"?ns={_escape(namespace, plus=True)}&expires={expires}&signature={sig}")
 
 

@@ -96,6 +96,14 @@ class Vendor:
     def now(self) -> float:
         return self.fake.clock.now()
 
+    def get_record(self, request: Request) -> FileRecord:
+        """The record the path's ``file_id`` names in this request's namespace, or 404."""
+        file_id = request.path_params["file_id"]
+        record = self.store.get(self.namespace(request), file_id)
+        if record is None:
+            raise self.not_found(file_id)
+        return record
+
     def route(
         self,
         path: str,

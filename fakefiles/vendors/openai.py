@@ -339,13 +339,6 @@ class OpenAI(Vendor):
 
     # -- helpers shared with the impala dialect ----------------------------------------------
 
-    def get_record(self, request: Request) -> FileRecord:
-        file_id = request.path_params["file_id"]
-        record = self.store.get(self.namespace(request), file_id)
-        if record is None:
-            raise self.not_found(file_id)
-        return record
-
     def check_purpose(self, purpose: Any) -> str:
         if purpose is None or purpose == "":
             raise missing("purpose")

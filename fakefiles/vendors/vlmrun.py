@@ -17,7 +17,6 @@ cloud-storage URL), and ``GET /files/verify-upload/{id}`` returns the stored fil
 from __future__ import annotations
 
 import functools
-import hmac
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -213,7 +212,7 @@ class VlmRun(Vendor):
             self.pending[upload.id] = upload
         query = urlencode({"expires": upload.expires, "signature": self.sign(upload.id,
                                                                             upload.expires)})
-        url = (f"{origin(request)}{request.scope.get('root_path', '')}/files/upload/"
+        url = (f"{links.origin(request)}{request.scope.get('root_path', '')}/files/upload/"
                f"{quote(upload.id, safe='')}?{query}")
         return {
             "id": upload.id, "url": url, "filename": filename, "content_type": content_type,
@@ -226,13 +225,12 @@ class VlmRun(Vendor):
         expires_raw = request.query_params.get("expires", "")
         given = request.query_params.get("signature", "")
         digits = expires_raw.isascii() and expires_raw.isdigit() and len(expires_raw) < 20
-        expires = int(expires_raw) if digits else -1
-        # compare_digest refuses non-ASCII str (TypeError): compare the UTF-8 bytes.
-        if expires < 0 or not hmac.compare_digest(self.sign(upload_id, expires).encode(),
-                                                  given.encode()):
-            raise Forbidden("The upload URL's signature does not match.")
-        if self.now() > expires:
-            raise Forbidden("The upload URL has expired.")
+        if not digits:
+            raise Forbidden("The upload URL's signature does not match (no valid 'expires').")
+        problem = links.verify(self.fake.settings.signing_key, self.UPLOAD_SCOPE, upload_id,
+                               int(expires_raw), given, self.now())
+        if problem:
+            raise Forbidden(problem)
         with self.lock:
             upload = self.pending.get(upload_id)
         if upload is None:
@@ -272,13 +270,6 @@ class VlmRun(Vendor):
 
     # -- helpers -------------------------------------------------------------------------
 
-    def get_record(self, request: Request) -> FileRecord:
-        file_id = request.path_params["file_id"]
-        record: FileRecord | None = self.store.get(self.namespace(request), file_id)
-        if record is None:
-            raise self.not_found(file_id)
-        return record
-
     def check_content(self, blob: Blob, content_type: str) -> None:
         if blob.size == 0:
             # Also what the SDK's retried upload sends (its file handle is at EOF): refuse it
@@ -311,19 +302,19 @@ class VlmRun(Vendor):
             stored: FileRecord = self.store.put(record)
             return stored
 
+    # Upload URLs are signed like download links, in a scope of their own: a download
+    # link's signature never opens an upload, nor the reverse.
+    UPLOAD_SCOPE: ClassVar[str] = "vlmrun/upload"
+
     def sign(self, upload_id: str, expires: int) -> str:
-        key = self.fake.settings.signing_key
-        return links.signature(key, f"{self.name}/upload", upload_id, expires)
+        return links.signature(self.fake.settings.signing_key, self.UPLOAD_SCOPE, upload_id,
+                               expires)
 
 
 @functools.lru_cache(maxsize=8192)
 def iso(epoch: float) -> str:
     """ISO-8601 with offset (cached: every list renders the same files again)."""
     return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat()
-
-
-def origin(request: Request) -> str:
-    return f"{request.url.scheme}://{request.headers.get('host') or request.url.netloc}"
 
 
 def type_matches(media: str, pattern: str) -> bool:
