@@ -9,6 +9,7 @@ by a second pass; past 1 MiB, on a worker thread when the process may use more t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import queue
@@ -68,7 +69,8 @@ def _unlink_quietly(path: str) -> None:
         pass
 
 
-def _usable_cpus() -> int:
+@functools.cache
+def _usable_cpus() -> int:  # asked once: a writer on one core would ask at every chunk
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1

@@ -420,3 +420,9 @@ def test_422_items_name_the_field(live):
     [item] = huge.json()["detail"]
     assert item["type"] == "string_too_long" and item["ctx"] == {"max_length": 1024}
     assert re.fullmatch(r"n{64}…", item["input"])
+
+
+def test_full_width_digits_are_not_a_limit(live):
+    response = api(live, "GET", "/files?limit=%EF%BC%91")  # "１"
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "limit"]

@@ -352,7 +352,9 @@ def parse_int(raw: str | None, param: str, low: int, high: int | None, default: 
     if raw is None or raw == "":
         return default
     try:
-        if len(raw) > 30:  # no sane skip or limit has more digits; spare int() the work
+        # No sane skip or limit has more digits (spare int() the work), and int() would read
+        # full-width digits such as "１" (OpenAI's parse_int refuses them the same way).
+        if len(raw) > 30 or not raw.isascii():
             raise ValueError(raw)
         value = int(raw)
     except ValueError:
