@@ -1,11 +1,11 @@
 """``create_app(settings)``: the Starlette app that mounts every vendor and the control API.
 
-Request path, outermost first::
+Request path::
 
-    CORS ─► FakeMiddleware ─► Router
-             │ which vendor (by prefix), faults, journal, x-request-id,
-             │ unexpected exceptions → the vendor's 500 envelope
-             ▼
+    FakeMiddleware ─► the vendor's Mount (or the Router, for / and /_fakefiles/)
+      │ CORS (Starlette's, for requests with an Origin), which vendor (by prefix), faults,
+      │ journal, x-request-id, unexpected exceptions → the vendor's 500 envelope
+      ▼
     /openai/v1 · /v1 → OpenAI     /impala/v1 → impala     /vlmrun/v1 → VLM Run
     /orq/v2 · /v2 → orq           /_fakefiles/… → control API (admin.py)
 """
@@ -92,13 +92,16 @@ def create_app(settings: Settings | None = None, *, fake: Fake | None = None) ->
     return app
 
 
+def sdk_base_url(origin: str, prefix: str, vendor: Vendor) -> str:
+    """Where to point a vendor's SDK: its prefix, but orq's SDK appends /v2 itself."""
+    return origin + (prefix.removesuffix("/v2") if vendor.name == "orq" else prefix)
+
+
 async def index(request: Request) -> Response:
-    """Where to point each SDK (orq's SDK appends /v2 itself, so its base drops it)."""
+    """Where to point each SDK."""
     origin = str(request.base_url).rstrip("/")
-    base_urls = {
-        prefix: origin + prefix.removesuffix("/v2") if vendor.name == "orq" else origin + prefix
-        for prefix, vendor in request.app.state.mounts
-    }
+    base_urls = {prefix: sdk_base_url(origin, prefix, vendor)
+                 for prefix, vendor in request.app.state.mounts}
     return JSONResponse({
         "name": "fakefiles",
         "vendors": {prefix: vendor.name for prefix, vendor in request.app.state.mounts},

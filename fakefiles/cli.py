@@ -247,7 +247,7 @@ def serve(settings: Settings, log_level: str = "info", access_log: bool = False)
         settings.host, f"[{settings.host}]" if ":" in settings.host else settings.host
     )
     files = sum(1 for _ in fake.store.records())
-    text = banner(f"http://{host}:{sock.getsockname()[1]}", settings, files)
+    text = banner(f"http://{host}:{sock.getsockname()[1]}", settings, files, app.state.mounts)
     if settings.data_dir is not None:
         text += f"\n  data: {settings.data_dir} ({'resumed' if fake.resumed else 'new'})"
     print(text, flush=True)
@@ -275,15 +275,18 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def banner(origin: str, settings: Settings, files: int) -> str:
-    """Where to point each SDK (orq's SDK appends /v2 itself, so its base has none)."""
-    lines = [f"fakefiles {__version__} on {origin} ({files} files; auth {settings.auth})",
-             f"  openai: {origin}/openai/v1", f"  impala: {origin}/impala/v1",
-             f"  vlmrun: {origin}/vlmrun/v1", f"  orq: server_url={origin}/orq"]
-    if settings.v1:
-        lines.append(f"  {settings.v1} also: {origin}/v1")
-    if settings.v2:
-        lines.append(f"  {settings.v2} also: server_url={origin}")
+def banner(origin: str, settings: Settings, files: int, mounts: Sequence[tuple[str, Any]]) -> str:
+    """Where to point each SDK, one line per mounted prefix (bare /v1 and /v2: "… also")."""
+    from .app import sdk_base_url
+
+    lines = [f"fakefiles {__version__} on {origin} ({files} files; auth {settings.auth})"]
+    named: set[str] = set()
+    for prefix, vendor in mounts:
+        label = f"{vendor.name} also" if vendor.name in named else vendor.name
+        named.add(vendor.name)
+        url = sdk_base_url(origin, prefix, vendor)
+        lines.append(f"  {label}: server_url={url}" if vendor.name == "orq" else
+                     f"  {label}: {url}")
     lines.append(f"  control: {origin}/_fakefiles/")
     return "\n".join(lines)
 
