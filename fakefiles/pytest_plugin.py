@@ -91,9 +91,8 @@ class FakeFiles:
     def openai(self, vendor: str = "openai", **kwargs: Any) -> Any:
         """A real ``openai.OpenAI`` (``vendor="impala"`` for impala.ai's base URL)."""
         import openai
-        from openai import _base_client
 
-        httpx_module = _openai_httpx(_base_client)
+        httpx_module = openai_httpx_module()
         if self.in_process:
             client = httpx_module.Client(**self._httpx_kwargs(httpx_module))
             kwargs.setdefault("http_client", client)
@@ -107,9 +106,8 @@ class FakeFiles:
     def async_openai(self, vendor: str = "openai", **kwargs: Any) -> Any:
         """A real ``openai.AsyncOpenAI``; in-process it rides httpx's ASGITransport."""
         import openai
-        from openai import _base_client
 
-        httpx_module = _openai_httpx(_base_client)
+        httpx_module = openai_httpx_module()
         if self.in_process:
             transport = httpx_module.ASGITransport(app=self.app)
             kwargs.setdefault("http_client", httpx_module.AsyncClient(transport=transport))
@@ -183,9 +181,11 @@ class FakeFiles:
         self.fake.reset()
 
 
-def _openai_httpx(base_client: Any) -> Any:
+def openai_httpx_module() -> Any:
     """openai 1.x/2.x are built on httpx, 3.x on httpx2: use whichever this one imports."""
-    return getattr(base_client, "httpx2", None) or getattr(base_client, "httpx")  # noqa: B009
+    from openai import _base_client
+
+    return getattr(_base_client, "httpx2", None) or getattr(_base_client, "httpx")  # noqa: B009
 
 
 def _bytes_to_base64(value: Any) -> Any:

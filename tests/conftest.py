@@ -12,6 +12,7 @@ import pytest
 
 from fakefiles import Fake, Settings, create_app
 from fakefiles.inprocess import transport_for
+from fakefiles.pytest_plugin import openai_httpx_module
 from fakefiles.server import LiveServer
 from tests.contracts import ContractRecorder
 
@@ -35,13 +36,6 @@ def http(app: ContractRecorder) -> Iterator[httpx.Client]:
     """A plain httpx client on the in-process app (for raw-HTTP tests)."""
     with httpx.Client(transport=transport_for(httpx, app), base_url=IN_PROCESS) as client:
         yield client
-
-
-def openai_httpx_module() -> Any:
-    """openai 1.x/2.x are built on httpx, 3.x on httpx2: use whichever this one imports."""
-    from openai import _base_client
-
-    return getattr(_base_client, "httpx2", None) or _base_client.httpx
 
 
 def openai_client(base_url: str, app: Any | None = None, **kwargs: Any) -> Any:
