@@ -109,11 +109,8 @@ class _Hasher:
 class BlobWriter:
     """Accepts content in chunks, hashing as it goes; ``finish()`` gives the Blob."""
 
-    def __init__(
-        self, spool_threshold: int = DEFAULT_SPOOL_THRESHOLD, spool_dir: str | None = None
-    ) -> None:
+    def __init__(self, spool_threshold: int = DEFAULT_SPOOL_THRESHOLD) -> None:
         self._threshold = spool_threshold
-        self._spool_dir = spool_dir
         self._sha256 = hashlib.sha256()
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._buffer = bytearray()
@@ -140,7 +137,7 @@ class BlobWriter:
         if self._file is None:
             self._buffer += chunk
             if len(self._buffer) > self._threshold:
-                fd, self._path = tempfile.mkstemp(prefix="fakefiles-", dir=self._spool_dir)
+                fd, self._path = tempfile.mkstemp(prefix="fakefiles-")
                 self._file = os.fdopen(fd, "wb")
                 self._file.write(self._buffer)
                 self._buffer = bytearray()

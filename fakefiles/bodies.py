@@ -1,4 +1,7 @@
-"""Reading request bodies: streamed, bounded in size and time, never held whole in memory.
+"""Reading request bodies: streamed, and bounded in size and time.
+
+File parts never sit whole in memory past the spool threshold; a JSON body (``read_json``,
+orq's base64 uploads included) is read whole before it is parsed, within the vendor's limit.
 
 ``read_multipart`` feeds python-multipart's streaming parser chunk by chunk and writes each
 file part straight into a :class:`~fakefiles.blobs.BlobWriter` (hashed on the way, spooled to

@@ -148,7 +148,7 @@ class Fake:
 
     # -- keys and projects -----------------------------------------------------------------
 
-    def key_is_valid(self, vendor: str, key: str | None) -> bool:
+    def key_is_valid(self, key: str | None) -> bool:
         return key is not None and key in self._known_keys
 
     def orq_projects_for(self, key: str | None) -> list[str]:

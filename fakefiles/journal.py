@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from fnmatch import fnmatchcase
 from typing import Any, NamedTuple
 
@@ -31,7 +31,6 @@ class JournalEntry:
     status: int = 0
     duration_ms: float = 0.0
     fault_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -91,13 +90,8 @@ class Journal:
         self._enabled = size > 0
         self._raw = 0  # RawRequests recorded since the last read
 
-    def record(self, entry: JournalEntry) -> None:
-        if self._enabled:
-            with self._lock:
-                self._entries.append(entry)
-
     def record_raw(self, raw: RawRequest) -> None:
-        """``record`` for the request path: the entry is built when the journal is read."""
+        """Keep one request; its entry is built when the journal is read."""
         if self._enabled:
             with self._lock:
                 self._entries.append(raw)

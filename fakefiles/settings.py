@@ -8,7 +8,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-VendorName = Literal["openai", "impala", "vlmrun", "orq"]
 AuthMode = Literal["permissive", "strict"]
 
 

@@ -392,7 +392,7 @@ def test_faults_and_keys_from_a_fixture(fake):
         ("openai", 500), ("orq", 429), ("vlmrun", None)
     ]
     fake.load(load_fixture_text("api_keys: [sk-from-fixture]"))
-    assert fake.key_is_valid("openai", "sk-from-fixture")
+    assert fake.key_is_valid("sk-from-fixture")
 
 
 # -- the default set -------------------------------------------------------------------------

@@ -50,8 +50,8 @@ def stored(live: Any) -> dict[str, str]:
 
 
 def posts(live: Any, expected: int) -> list[int]:
-    """Statuses of the direct uploads; waits a moment for the last one to be journaled
-    (the server records a request just after its response has gone out)."""
+    """Statuses of the direct uploads. The server journals a request before its last byte
+    goes out; the short wait only guards uploads another client thread still has in flight."""
     deadline = time.monotonic() + 2
     while True:
         entries = live.fake.journal.entries(method="POST", path="/vlmrun/v1/files")

@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from ..blobs import Blob
 from ..bodies import BodyLimits
-from ..errors import FakeFilesError, InvalidParam, NotFound, Unauthorized
+from ..errors import FakeFilesError, InvalidParam, NotFound, Unauthorized, missing
 from ..store import FileRecord, FileStore
 
 if TYPE_CHECKING:
@@ -134,7 +134,7 @@ class Vendor:
         """Strict auth: the bearer key must be one the fake knows (``route`` calls this only
         under strict auth)."""
         key = bearer_key(request)
-        if not self.fake.key_is_valid(self.name, key):
+        if not self.fake.key_is_valid(key):
             raise self.unauthorized(key)
 
 
@@ -210,3 +210,62 @@ def _is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def parse_int(
+    raw: str | None, param: str, low: int, high: int | None, default: int | None,
+    *, location: str = "query", fastapi: bool = False,
+) -> int | None:
+    """An integer parameter within [low, high] (``high`` None: no upper bound), naming the
+    parameter when it is not one; ``fastapi``: pydantic's messages, as FastAPI servers send."""
+    if raw is None or raw == "":
+        return default
+    try:
+        # No sane parameter has more digits (spare int() the work), and int() would read
+        # full-width digits such as "１".
+        if len(raw) > 30 or not raw.isascii():
+            raise ValueError(raw)
+        value = int(raw)
+    except ValueError:
+        message = ("Input should be a valid integer, unable to parse string as an integer"
+                   if fastapi else f"Invalid '{param}': expected an integer, got '{raw[:100]}'.")
+        raise InvalidParam(message, param=param, location=location, kind="int_parsing",
+                           input=raw) from None
+    below = value < low
+    if below or (high is not None and value > high):
+        if fastapi:
+            message = (f"Input should be greater than or equal to {low}" if below
+                       else f"Input should be less than or equal to {high}")
+        else:
+            message = f"Invalid '{param}': {value} is not between {low} and {high}."
+        raise InvalidParam(
+            message, param=param, location=location,
+            kind="greater_than_equal" if below else "less_than_equal", input=raw,
+            ctx={"ge": low} if below else {"le": high},
+        )
+    return value
+
+
+def check_purpose(
+    purpose: Any, allowed: tuple[str, ...], *, default: str | None = None,
+    location: str = "body", fastapi: bool = False,
+) -> str:
+    """``purpose`` if it is one of ``allowed``; when absent, ``default`` (None: required).
+    ``fastapi``: pydantic's Literal message, as FastAPI servers send it."""
+    if purpose is None or (purpose == "" and not fastapi):
+        if default is not None:
+            return default
+        raise missing("purpose", location)
+    if purpose not in allowed:
+        if fastapi:
+            expected = ", ".join(f"'{p}'" for p in allowed[:-1]) + f" or '{allowed[-1]}'"
+            raise InvalidParam(
+                f"Input should be {expected}", param="purpose", location=location,
+                kind="literal_error", input=purpose, ctx={"expected": expected},
+            )
+        raise InvalidParam(
+            f"'{purpose}' is not one of {list(allowed)} - 'purpose'",
+            param="purpose", location=location, kind="enum", input=purpose,
+            ctx={"expected": ", ".join(f"'{p}'" for p in allowed)},
+        )
+    return str(purpose)

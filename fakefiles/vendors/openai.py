@@ -31,7 +31,15 @@ from ..errors import (
     missing,
 )
 from ..store import FileRecord
-from .base import Vendor, check_filename, download_response, guess_content_type, masked_key
+from .base import (
+    Vendor,
+    check_filename,
+    check_purpose,
+    download_response,
+    guess_content_type,
+    masked_key,
+    parse_int,
+)
 
 EXPIRES_MIN, EXPIRES_MAX = 3600, 2_592_000  # 1 hour .. 30 days
 UPLOAD_TTL = 3600  # an Upload expires an hour after it is created
@@ -132,7 +140,7 @@ class OpenAI(Vendor):
 
     async def create_file(self, request: Request) -> dict[str, Any]:
         form = await read_multipart(request, self.limits)
-        purpose = self.check_purpose(_single(form.fields, "purpose"))
+        purpose = check_purpose(_single(form.fields, "purpose"), self.upload_purposes)
         files = form.files.get("file", [])
         if not files:
             raise missing("file")
@@ -222,7 +230,7 @@ class OpenAI(Vendor):
         mime_type = body.get("mime_type")
         if not isinstance(mime_type, str) or not mime_type:
             raise missing("mime_type")
-        purpose = self.check_purpose(body.get("purpose"))
+        purpose = check_purpose(body.get("purpose"), self.upload_purposes)
         expires = body.get("expires_after")
         if expires is not None and not isinstance(expires, dict):
             raise InvalidParam("'expires_after' must be an object.", param="expires_after")
@@ -339,17 +347,6 @@ class OpenAI(Vendor):
 
     # -- helpers shared with the impala dialect ----------------------------------------------
 
-    def check_purpose(self, purpose: Any) -> str:
-        if purpose is None or purpose == "":
-            raise missing("purpose")
-        if purpose not in self.upload_purposes:
-            raise InvalidParam(
-                f"'{purpose}' is not one of {list(self.upload_purposes)} - 'purpose'",
-                param="purpose", kind="enum", input=purpose,
-                ctx={"expected": ", ".join(f"'{p}'" for p in self.upload_purposes)},
-            )
-        return str(purpose)
-
     def check_content(self, filename: str, purpose: str, blob: Blob) -> None:
         if blob.size == 0:
             raise InvalidParam("The file is empty; upload at least one byte.", param="file")
@@ -440,28 +437,3 @@ def _single(fields: dict[str, list[str]], name: str) -> str | None:
         raise InvalidParam(f"Expected one '{name}' field, got {len(values)}.", param=name)
     return values[0]
 
-
-def parse_int(
-    raw: str | None, param: str, low: int, high: int, default: int | None,
-    *, location: str = "query",
-) -> int | None:
-    """An integer parameter within [low, high]; names the parameter when it is not."""
-    if raw is None or raw == "":
-        return default
-    try:
-        if not raw.isascii():  # int() would read full-width digits such as "１"
-            raise ValueError(raw)
-        value = int(raw)
-    except ValueError:
-        raise InvalidParam(
-            f"Invalid '{param}': expected an integer, got '{raw[:100]}'.",
-            param=param, location=location, kind="int_parsing", input=raw,
-        ) from None
-    if not low <= value <= high:
-        raise InvalidParam(
-            f"Invalid '{param}': {value} is not between {low} and {high}.",
-            param=param, location=location,
-            kind="greater_than_equal" if value < low else "less_than_equal", input=raw,
-            ctx={"ge": low} if value < low else {"le": high},
-        )
-    return value

@@ -40,8 +40,7 @@ from ..errors import (
     Unauthorized,
 )
 from ..store import FileRecord
-from .base import Vendor, bearer_key, check_filename, guess_content_type
-from .openai import parse_int
+from .base import Vendor, bearer_key, check_filename, guess_content_type, parse_int
 
 # The purposes orq-ai-sdk 4.17.13 accepts in a response. We follow the SDK, not seed 002:
 # the seed's enum has FILE_PURPOSE_UNSPECIFIED (which the SDK rejects, so we never emit it)

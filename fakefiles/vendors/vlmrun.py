@@ -39,7 +39,7 @@ from ..errors import (
     UnsupportedMediaType,
 )
 from ..store import FileRecord
-from .base import Vendor, check_filename, guess_content_type
+from .base import Vendor, check_filename, check_purpose, guess_content_type, parse_int
 
 PURPOSES = ("assistants", "batch", "fine-tune", "vision", "datasets")  # the server's upload enum
 DEFAULT_PURPOSE = "assistants"
@@ -140,7 +140,8 @@ class VlmRun(Vendor):
 
     async def upload_file(self, request: Request) -> dict[str, Any]:
         query = request.query_params
-        purpose = check_purpose(query.get("purpose"), "query")
+        purpose = check_purpose(query.get("purpose"), PURPOSES, default=DEFAULT_PURPOSE,
+                                location="query", fastapi=True)
         public_url = parse_bool(query.get("generate_public_url"), "generate_public_url")
         limits = replace(self.limits, max_bytes=self.limits.max_bytes + MULTIPART_OVERHEAD)
         form = await read_multipart(request, limits)
@@ -161,8 +162,9 @@ class VlmRun(Vendor):
 
     async def list_files(self, request: Request) -> list[dict[str, Any]]:
         # No purpose filter: the server has none (the docs' list(purpose=...) is a TypeError).
-        skip = parse_int(request.query_params.get("skip"), "skip", 0, None, 0)
-        limit = parse_int(request.query_params.get("limit"), "limit", 1, MAX_LIST_LIMIT, 10)
+        query = request.query_params
+        skip = parse_int(query.get("skip"), "skip", 0, None, 0, fastapi=True) or 0
+        limit = parse_int(query.get("limit"), "limit", 1, MAX_LIST_LIMIT, 10, fastapi=True) or 10
         page = self.store.page(self.namespace(request), limit=limit, offset=skip, order="desc")
         return [self.record_json(record, request) for record in page.records]
 
@@ -195,7 +197,8 @@ class VlmRun(Vendor):
             raise InvalidParam("Input should be a valid string", param="filename",
                                kind="string_type", input=filename)
         check_filename(filename)
-        purpose = check_purpose(body.get("purpose"), "body")
+        purpose = check_purpose(body.get("purpose"), PURPOSES, default=DEFAULT_PURPOSE,
+                                fastapi=True)
         expiration = body.get("expiration", 24 * 3600)
         if not isinstance(expiration, int) or isinstance(expiration, bool):
             raise InvalidParam("Input should be a valid integer", param="expiration",
@@ -324,18 +327,6 @@ def type_matches(media: str, pattern: str) -> bool:
     return media == pattern
 
 
-def check_purpose(purpose: Any, location: str) -> str:
-    if purpose is None:
-        return DEFAULT_PURPOSE
-    if purpose not in PURPOSES:
-        expected = ", ".join(f"'{p}'" for p in PURPOSES[:-1]) + f" or '{PURPOSES[-1]}'"
-        raise InvalidParam(
-            f"Input should be {expected}", param="purpose", location=location,
-            kind="literal_error", input=purpose, ctx={"expected": expected},
-        )
-    return str(purpose)
-
-
 def parse_bool(raw: str | None, param: str) -> bool:
     """A FastAPI boolean query parameter; absent means the server's default, true."""
     if raw is None:
@@ -346,27 +337,3 @@ def parse_bool(raw: str | None, param: str) -> bool:
                            param=param, location="query", kind="bool_parsing", input=raw)
     return value
 
-
-def parse_int(raw: str | None, param: str, low: int, high: int | None, default: int) -> int:
-    """A FastAPI integer query parameter in [low, high], with pydantic's messages."""
-    if raw is None or raw == "":
-        return default
-    try:
-        # No sane skip or limit has more digits (spare int() the work), and int() would read
-        # full-width digits such as "１" (OpenAI's parse_int refuses them the same way).
-        if len(raw) > 30 or not raw.isascii():
-            raise ValueError(raw)
-        value = int(raw)
-    except ValueError:
-        raise InvalidParam("Input should be a valid integer, unable to parse string as an "
-                           "integer", param=param, location="query", kind="int_parsing",
-                           input=raw) from None
-    if value < low:
-        raise InvalidParam(f"Input should be greater than or equal to {low}", param=param,
-                           location="query", kind="greater_than_equal", input=raw,
-                           ctx={"ge": low})
-    if high is not None and value > high:
-        raise InvalidParam(f"Input should be less than or equal to {high}", param=param,
-                           location="query", kind="less_than_equal", input=raw,
-                           ctx={"le": high})
-    return value
