@@ -4,7 +4,7 @@ signed download links. JSON in and out; a bad request gets 400/422 naming the fi
 
     GET    /health                 {"status": "ok"} (docker HEALTHCHECK)
     POST   /reset                  back to the loaded fixtures; faults, journal, clock cleared
-    GET    /state                  file counts and bytes per vendor and orq project
+    GET    /state                  file counts and bytes per vendor (orq: per project)
     GET    /faults                 rules with how often each matched and fired
     POST   /faults                 one rule or a list → 201 {"faults": [...]}
     DELETE /faults[/{id}]          remove all rules, or one
@@ -36,6 +36,7 @@ from .faults import FaultSpec
 from .links import verify
 from .store import DuplicateId
 from .vendors.base import download_response
+from .vendors.registry import VENDORS
 
 CONTROL_BODY_LIMIT = BodyLimits(max_bytes=64 * 1024 * 1024, read_timeout=30.0)
 
@@ -78,136 +79,146 @@ async def _json_body(request: Request) -> Any:
         raise ControlError(400, f"The body is not valid JSON: {exc}", "body") from None
 
 
-def admin_routes(fake: Fake) -> list[BaseRoute]:
-    """Handlers close over ``fake``; each returns data or raises ControlError."""
+def fake_of(request: Request) -> Fake:
+    fake: Fake = request.app.state.fake
+    return fake
 
-    async def health(request: Request) -> Any:
-        return {"status": "ok"}
 
-    async def reset(request: Request) -> Any:
-        fake.reset()
-        return {"status": "ok", "files": sum(1 for _ in fake.store.records())}
+async def health(request: Request) -> Any:
+    return {"status": "ok"}
 
-    async def state(request: Request) -> Any:
-        vendors: dict[str, Any] = {}
-        for name in fake.vendors:
-            if name == "orq":
-                projects = {}
-                for namespace in fake.store.namespaces():
-                    if namespace.startswith("orq/"):
-                        files, size = fake.store.count(namespace)
-                        projects[namespace[4:]] = {"files": files, "bytes": size}
-                vendors[name] = {
-                    "files": sum(p["files"] for p in projects.values()),
-                    "bytes": sum(p["bytes"] for p in projects.values()),
-                    "projects": projects,
-                }
-            else:
-                files, size = fake.store.count(name)
-                vendors[name] = {"files": files, "bytes": size}
-        return {
-            "vendors": vendors,
-            "faults": len(fake.faults.rules()),
-            "journal": len(fake.journal.entries()),
-            "clock": clock_json(),
-        }
 
-    async def list_faults(request: Request) -> Any:
-        return {"faults": [rule.to_json() for rule in fake.faults.rules()]}
+async def reset(request: Request) -> Any:
+    fake = fake_of(request)
+    fake.reset()
+    return {"status": "ok", "files": sum(1 for _ in fake.store.records())}
 
-    async def add_faults(request: Request) -> Any:
-        body = await _json_body(request)
-        items = body if isinstance(body, list) else [body]
-        try:
-            specs = [FaultSpec.model_validate(item) for item in items]
-        except ValidationError as exc:
-            raise _validation_error(exc) from None
-        rules = [fake.faults.add(spec) for spec in specs]
-        return JSONResponse({"faults": [r.to_json() for r in rules],
-                             "ids": [r.id for r in rules]}, status_code=201)
 
-    async def clear_faults(request: Request) -> Any:
-        count = len(fake.faults.rules())
-        fake.faults.clear()
-        return {"deleted": count}
+async def state(request: Request) -> Any:
+    fake = fake_of(request)
+    return {
+        "vendors": {name: info.state(fake.store) for name, info in VENDORS.items()},
+        "faults": len(fake.faults.rules()),
+        "journal": len(fake.journal.entries()),
+        "clock": clock_json(fake),
+    }
 
-    async def delete_fault(request: Request) -> Any:
-        fault_id = request.path_params["fault_id"]
-        if not fake.faults.remove(fault_id):
-            raise ControlError(404, f"No fault rule with id '{fault_id}'.", "fault_id")
-        return {"deleted": 1}
 
-    async def requests(request: Request) -> Any:
-        query = request.query_params
-        unknown = set(query) - {"vendor", "method", "path"}
-        if unknown:
-            raise ControlError(400, f"Unknown filter '{sorted(unknown)[0]}'; use vendor, "
-                               "method or path.", sorted(unknown)[0])
-        entries = fake.journal.entries(
-            vendor=query.get("vendor"), method=query.get("method"), path=query.get("path")
-        )
-        return {"requests": [entry.to_json() for entry in entries]}
+async def list_faults(request: Request) -> Any:
+    return {"faults": [rule.to_json() for rule in fake_of(request).faults.rules()]}
 
-    async def clear_requests(request: Request) -> Any:
-        fake.journal.clear()
-        return {"status": "ok"}
 
-    def clock_json() -> dict[str, Any]:
-        return {"now": fake.clock.isoformat(), "epoch": fake.clock.now(),
-                "real": fake.clock.is_real}
+async def add_faults(request: Request) -> Any:
+    body = await _json_body(request)
+    items = body if isinstance(body, list) else [body]
+    try:
+        specs = [FaultSpec.model_validate(item) for item in items]
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
+    rules = [fake_of(request).faults.add(spec) for spec in specs]
+    return JSONResponse({"faults": [r.to_json() for r in rules],
+                         "ids": [r.id for r in rules]}, status_code=201)
 
-    async def get_clock(request: Request) -> Any:
-        return clock_json()
 
-    async def change_clock(request: Request) -> Any:
-        try:
-            change = ClockChange.model_validate(await _json_body(request))
-        except ValidationError as exc:
-            raise _validation_error(exc) from None
-        if change.advance_seconds is not None:
-            fake.clock.advance(change.advance_seconds)
-        elif change.set is not None:
-            fake.clock.set(change.set)
-        elif change.freeze is not None:
-            fake.clock.freeze(None if change.freeze is True else change.freeze)
-        return clock_json()
+async def clear_faults(request: Request) -> Any:
+    faults = fake_of(request).faults
+    count = len(faults.rules())
+    faults.clear()
+    return {"deleted": count}
 
-    async def real_clock(request: Request) -> Any:
-        fake.clock.real()
-        return clock_json()
 
-    async def load_fixtures(request: Request) -> Any:
-        from .fixtures import FixtureError, load_fixture_text
+async def delete_fault(request: Request) -> Any:
+    fault_id = request.path_params["fault_id"]
+    if not fake_of(request).faults.remove(fault_id):
+        raise ControlError(404, f"No fault rule with id '{fault_id}'.", "fault_id")
+    return {"deleted": 1}
 
-        raw = await read_body(request, CONTROL_BODY_LIMIT)
-        try:
-            seed = load_fixture_text(raw.decode("utf-8", "replace"), source="<request body>")
-            fake.load(seed)
-        except FixtureError as exc:
-            raise ControlError(422, str(exc), getattr(exc, "field", None)) from None
-        except DuplicateId as exc:
-            raise ControlError(409, f"Duplicate file id {exc}.", "id") from None
-        return JSONResponse({"loaded": {"files": len(seed.records), "faults": len(seed.faults),
-                                        "orq_projects": len(seed.orq_projects)}},
-                            status_code=201)
 
-    async def download(request: Request) -> Any:
-        query = request.query_params
-        file_id = request.path_params["file_id"]
-        namespace = query.get("ns", "")
-        try:
-            expires = int(query.get("expires", ""))
-        except ValueError:
-            raise ControlError(403, "The link has no valid 'expires'.", "expires") from None
-        problem = verify(fake.settings.signing_key, namespace, file_id, expires,
-                         query.get("signature", ""), fake.clock.now())
-        if problem:
-            raise ControlError(403, problem, "signature")
-        record = fake.store.get(namespace, file_id)
-        if record is None:
-            raise ControlError(404, f"File {file_id} no longer exists.", "file_id")
-        return download_response(record.blob, record.filename, record.content_type)
+async def requests(request: Request) -> Any:
+    query = request.query_params
+    unknown = set(query) - {"vendor", "method", "path"}
+    if unknown:
+        raise ControlError(400, f"Unknown filter '{sorted(unknown)[0]}'; use vendor, "
+                           "method or path.", sorted(unknown)[0])
+    entries = fake_of(request).journal.entries(
+        vendor=query.get("vendor"), method=query.get("method"), path=query.get("path")
+    )
+    return {"requests": [entry.to_json() for entry in entries]}
 
+
+async def clear_requests(request: Request) -> Any:
+    fake_of(request).journal.clear()
+    return {"status": "ok"}
+
+
+def clock_json(fake: Fake) -> dict[str, Any]:
+    return {"now": fake.clock.isoformat(), "epoch": fake.clock.now(),
+            "real": fake.clock.is_real}
+
+
+async def get_clock(request: Request) -> Any:
+    return clock_json(fake_of(request))
+
+
+async def change_clock(request: Request) -> Any:
+    try:
+        change = ClockChange.model_validate(await _json_body(request))
+    except ValidationError as exc:
+        raise _validation_error(exc) from None
+    clock = fake_of(request).clock
+    if change.advance_seconds is not None:
+        clock.advance(change.advance_seconds)
+    elif change.set is not None:
+        clock.set(change.set)
+    elif change.freeze is not None:
+        clock.freeze(None if change.freeze is True else change.freeze)
+    return clock_json(fake_of(request))
+
+
+async def real_clock(request: Request) -> Any:
+    fake_of(request).clock.real()
+    return clock_json(fake_of(request))
+
+
+async def load_fixtures(request: Request) -> Any:
+    from .fixtures import FixtureError, load_fixture_text
+
+    raw = await read_body(request, CONTROL_BODY_LIMIT)
+    try:
+        seed = load_fixture_text(raw.decode("utf-8", "replace"), source="<request body>")
+        fake_of(request).load(seed)
+    except FixtureError as exc:
+        raise ControlError(422, str(exc), getattr(exc, "field", None)) from None
+    except DuplicateId as exc:
+        raise ControlError(409, f"Duplicate file id {exc}.", "id") from None
+    loaded = {"files": len(seed.records), "faults": len(seed.faults)}
+    for name, info in VENDORS.items():  # orq: "orq_projects"
+        if info.seed_kind is not None:
+            loaded[f"{name}_{info.seed_kind}"] = len(seed.vendor_data.get(name, []))
+    return JSONResponse({"loaded": loaded}, status_code=201)
+
+
+async def download(request: Request) -> Any:
+    fake = fake_of(request)
+    query = request.query_params
+    file_id = request.path_params["file_id"]
+    namespace = query.get("ns", "")
+    try:
+        expires = int(query.get("expires", ""))
+    except ValueError:
+        raise ControlError(403, "The link has no valid 'expires'.", "expires") from None
+    problem = verify(fake.settings.signing_key, namespace, file_id, expires,
+                     query.get("signature", ""), fake.clock.now())
+    if problem:
+        raise ControlError(403, problem, "signature")
+    record = fake.store.get(namespace, file_id)
+    if record is None:
+        raise ControlError(404, f"File {file_id} no longer exists.", "file_id")
+    return download_response(record.blob, record.filename, record.content_type)
+
+
+def admin_routes() -> list[BaseRoute]:
+    """The control API's routes; each handler finds the fake in ``request.app.state``."""
     return [
         route("/health", health, "GET"),
         route("/reset", reset, "POST"),

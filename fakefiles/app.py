@@ -34,10 +34,10 @@ from .faults import HEADER, FaultRule, parse_header
 from .journal import RawRequest
 from .settings import Settings
 from .vendors.base import Vendor
+from .vendors.registry import VENDORS
 
 logger = logging.getLogger("fakefiles")
 
-FILE_PATH_WORDS = {"hash", "presigned-url", "verify-upload", "upload"}
 FAULT_HEADER = HEADER.encode()
 VARY_ORIGIN = (b"vary", b"Origin")
 # Request ids only need to be unique, not secret: a Mersenne draw, not a syscall per request.
@@ -49,18 +49,12 @@ class ConnectionDropped(Exception):
 
 
 def vendor_mounts(fake: Fake) -> list[tuple[str, Vendor]]:
-    """(prefix, vendor) pairs; the bare /v1 and /v2 prefixes follow the settings."""
-    vendors = fake.vendors
-    mounts = [
-        ("/openai/v1", vendors["openai"]),
-        ("/impala/v1", vendors["impala"]),
-        ("/vlmrun/v1", vendors["vlmrun"]),
-        ("/orq/v2", vendors["orq"]),
-    ]
-    if fake.settings.v1:
-        mounts.append(("/v1", vendors[fake.settings.v1]))
-    if fake.settings.v2:
-        mounts.append(("/v2", vendors[fake.settings.v2]))
+    """(prefix, vendor) pairs: each vendor at its prefix, then the bare /v1 and /v2 as the
+    settings choose."""
+    mounts = [(info.prefix, fake.vendors[name]) for name, info in VENDORS.items()]
+    for bare, chosen in (("/v1", fake.settings.v1), ("/v2", fake.settings.v2)):
+        if chosen:
+            mounts.append((bare, fake.vendors[chosen]))
     return mounts
 
 
@@ -75,7 +69,7 @@ def create_app(settings: Settings | None = None, *, fake: Fake | None = None) ->
     vendor_routes = {prefix: Mount(prefix, routes=[*vendor.routes(), specs.route(vendor)])
                      for prefix, vendor in mounts}
     routes += vendor_routes.values()
-    routes.append(Mount("/_fakefiles", routes=admin_routes(fake)))
+    routes.append(Mount("/_fakefiles", routes=admin_routes()))
     app = Starlette(
         routes=routes,
         middleware=[
@@ -93,8 +87,8 @@ def create_app(settings: Settings | None = None, *, fake: Fake | None = None) ->
 
 
 def sdk_base_url(origin: str, prefix: str, vendor: Vendor) -> str:
-    """Where to point a vendor's SDK: its prefix, but orq's SDK appends /v2 itself."""
-    return origin + (prefix.removesuffix("/v2") if vendor.name == "orq" else prefix)
+    """Where to point a vendor's SDK: its prefix, less what the SDK appends (orq's /v2)."""
+    return vendor.info.sdk_base_url(origin, prefix)
 
 
 async def index(request: Request) -> Response:
@@ -123,20 +117,20 @@ async def http_exception(request: Request, exc: HTTPException) -> Response:
     else:
         err = FakeFilesError(str(exc.detail), status=exc.status_code)
     if vendor is None:
+        prefixes = ", ".join(prefix for prefix, _ in request.app.state.mounts)
         return JSONResponse(
-            {"detail": err.message, "hint": "fakefiles serves /openai/v1, /v1, /impala/v1, "
-             "/vlmrun/v1, /orq/v2, /v2 and /_fakefiles/"},
+            {"detail": err.message, "hint": f"fakefiles serves {prefixes} and /_fakefiles/"},
             status_code=err.status, headers=err.headers,
         )
     return vendor.render_error(err)
 
 
-def file_id_in(subpath: str) -> str | None:
+def file_id_in(subpath: str, vendor: Vendor) -> str | None:
     """The file (or upload) id a vendor path names, for fault rules that match on it."""
     segments = subpath.strip("/").split("/")
     if len(segments) >= 2 and segments[0] in ("files", "uploads"):
         candidate = segments[1]
-        if candidate in FILE_PATH_WORDS and len(segments) >= 3:
+        if candidate in vendor.info.file_path_words and len(segments) >= 3:
             candidate = segments[2]
         return unquote(candidate)
     return None
@@ -268,7 +262,7 @@ class FakeMiddleware:
                                         "headers": [(b"content-length", b"1")]})
                     raise ConnectionDropped(f"fault {rule.id}: connection reset")
                 if rule.spec.status is not None:
-                    response = fault_response(vendor, rule, file_id_in(subpath))
+                    response = fault_response(vendor, rule, file_id_in(subpath, vendor))
                     await response(scope, receive, tagging_send)
                     return
             # Only a request that declares a body has one to count (HTTP/1.1).
@@ -320,7 +314,8 @@ class FakeMiddleware:
                 return FaultRule(id="header", spec=spec, matched=1, fired=1)
         if self.fake.faults.empty:
             return None
-        return self.fake.faults.pick(vendor.name, scope["method"], subpath, file_id_in(subpath))
+        return self.fake.faults.pick(vendor.name, scope["method"], subpath,
+                                     file_id_in(subpath, vendor))
 
 
 def _body_headers(headers: list[tuple[bytes, bytes]]) -> tuple[int, bool]:

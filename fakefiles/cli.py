@@ -21,16 +21,10 @@ from typing import Any, NamedTuple, NoReturn
 from pydantic import ValidationError
 
 from . import __version__
-from .fixtures import (
-    VENDORS,
-    FixtureError,
-    canonical_purpose,
-    generate_fixture,
-    load_fixture_file,
-    purpose_problem,
-)
+from .fixtures import FixtureError, generate_fixture, load_fixture_file
 from .settings import Settings
 from .store import DuplicateId
+from .vendors.registry import VENDORS, bare_choices
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
@@ -65,9 +59,9 @@ OPTIONS: tuple[Option, ...] = (
            "more (the variable: a comma- or os.pathsep-separated list)", repeat=True,
            separators="," + os.pathsep),
     Option("--v1", "FAKEFILES_V1", "vendor answering the bare /v1 prefix (default openai)",
-           choices=("openai", "impala", "vlmrun", "none")),
+           choices=(*bare_choices("/v1"), "none")),
     Option("--v2", "FAKEFILES_V2", "vendor answering the bare /v2 prefix (default orq)",
-           choices=("orq", "none")),
+           choices=(*bare_choices("/v2"), "none")),
     Option("--auth", "FAKEFILES_AUTH", "permissive: any bearer key works (default); strict: "
            "only --api-key keys and keys named in fixtures", choices=("permissive", "strict")),
     Option("--api-key", "FAKEFILES_API_KEYS", "a key accepted under --auth strict; repeat for "
@@ -106,6 +100,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+def _titles() -> str:
+    titles = [info.title for info in VENDORS.values()]
+    return ", ".join(titles[:-1]) + " and " + titles[-1]
+
+
 def build_parser() -> argparse.ArgumentParser:
     epilog = "serve flags, and the environment variable each reads (the flag wins):\n"
     for flag, env, help_text in ENVIRONMENT:
@@ -114,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         ) + "\n"
     parser = _Parser(
         prog="fakefiles", formatter_class=argparse.RawDescriptionHelpFormatter, epilog=epilog,
-        description="A local fake of the OpenAI, impala.ai, VLM Run and orq.ai Files APIs.",
+        description=f"A local fake of the {_titles()} Files APIs.",
     )
     parser.add_argument("--version", action="version", version=f"fakefiles {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="{serve,validate,generate}")
@@ -139,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE", help="fixture files (YAML or JSON)")
 
     generate = commands.add_parser("generate", help="print a made-up fixture set (YAML)")
-    generate.add_argument("--vendor", required=True, choices=VENDORS)
+    generate.add_argument("--vendor", required=True, choices=tuple(VENDORS))
     generate.add_argument("--count", type=int, default=10, help="files to make (default 10)")
     generate.add_argument("--seed", type=int, default=0, help="same seed, same output")
     generate.add_argument("--purpose", help="one purpose for every file (default: a mix)")
@@ -157,8 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "generate":
             if not 0 <= args.count <= 10_000:
                 raise CliError(f"--count: {args.count} is not between 0 and 10000")
-            if args.purpose is not None and canonical_purpose(args.vendor, args.purpose) is None:
-                raise CliError(f"--purpose: {purpose_problem(args.vendor, args.purpose)}")
+            info = VENDORS[args.vendor]
+            if args.purpose is not None and info.canonical_purpose(args.purpose) is None:
+                raise CliError(f"--purpose: {info.purpose_problem(args.purpose)}")
             sys.stdout.write(generate_fixture(args.vendor, args.count, args.seed, args.purpose))
             return 0
         raise CliError("choose a command: serve, validate or generate (see fakefiles --help)")
@@ -285,8 +285,8 @@ def banner(origin: str, settings: Settings, files: int, mounts: Sequence[tuple[s
         label = f"{vendor.name} also" if vendor.name in named else vendor.name
         named.add(vendor.name)
         url = sdk_base_url(origin, prefix, vendor)
-        lines.append(f"  {label}: server_url={url}" if vendor.name == "orq" else
-                     f"  {label}: {url}")
+        param = vendor.info.sdk_url_param  # orq's SDK takes server_url, not a base URL
+        lines.append(f"  {label}: {param}={url}" if param else f"  {label}: {url}")
     lines.append(f"  control: {origin}/_fakefiles/")
     return "\n".join(lines)
 
@@ -303,8 +303,10 @@ def validate(files: Sequence[str]) -> int:
             status = 1
             continue
         seeds.append(seed)
-        print(f"ok: {len(seed.records)} files, {len(seed.orq_projects)} orq projects, "
-              f"{len(seed.faults)} faults, {len(seed.api_keys)} api keys ({name})")
+        data = "".join(f"{len(seed.vendor_data.get(vendor, []))} {vendor} {info.seed_kind}, "
+                       for vendor, info in VENDORS.items() if info.seed_kind)
+        print(f"ok: {len(seed.records)} files, {data}{len(seed.faults)} faults, "
+              f"{len(seed.api_keys)} api keys ({name})")
     fake = Fake()
     for seed in seeds if status == 0 else []:  # together, the files must not share an id
         try:

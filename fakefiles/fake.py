@@ -1,44 +1,28 @@
 """The running fake's state: settings, clock, store, faults, journal, vendors, seeds.
 
 One :class:`Fake` per app. ``reset()`` puts it back to exactly the seeds it was loaded with
-(files, faults, orq projects), with no extra faults, an empty journal and real time. Seeds
-are built by :mod:`fakefiles.fixtures` (which knows YAML); this module only applies them.
+(files, faults, keys, each vendor's own seed data such as orq's projects), with no extra
+faults, an empty journal and real time. Seeds are built by :mod:`fakefiles.fixtures` (which
+knows YAML); this module only applies them. It imports no HTTP library: the vendors' HTTP
+classes (from the registry) are imported when a Fake is built.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import random
 import threading
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock
 from .faults import FaultBook, FaultSpec
-from .ids import ulid
-from .journal import Journal
+from .journal import SECRET_HEADERS, Journal
 from .settings import Settings
 from .store import DuplicateId, FileRecord, FileStore
-from .vendors.base import Vendor
-from .vendors.impala import Impala
-from .vendors.openai import OpenAI
+from .vendors.registry import VENDORS, secret_headers
 
 if TYPE_CHECKING:
     from .persist import DataDir
-
-
-@functools.lru_cache(maxsize=4096)
-def derived_project(key: str) -> str:
-    """The project of a key no fixture names (cached: seeding a Random costs ~10 µs a request)."""
-    digest = hashlib.sha256(key.encode()).digest()
-    return "proj_" + ulid(1_700_000_000 + digest[0], random.Random(digest))
-
-
-@dataclass
-class OrqProject:
-    project_id: str
-    api_keys: list[str] = field(default_factory=list)
+    from .vendors.base import Vendor
 
 
 @dataclass
@@ -47,8 +31,9 @@ class Seed:
 
     records: list[FileRecord] = field(default_factory=list)
     faults: list[FaultSpec] = field(default_factory=list)
-    orq_projects: list[OrqProject] = field(default_factory=list)
     api_keys: list[str] = field(default_factory=list)
+    # Per vendor, what else its fixture section declared (orq: its OrqProjects).
+    vendor_data: dict[str, list[Any]] = field(default_factory=dict)
     source: str = "<seed>"
 
 
@@ -61,14 +46,13 @@ class Fake:
         if self.settings.data_dir is not None:
             self._open_data_dir()
         self.faults = FaultBook(self.settings.seed)
-        self.journal = Journal(self.settings.journal_size)
+        self.journal = Journal(self.settings.journal_size, SECRET_HEADERS | secret_headers())
         self.seeds: list[Seed] = []
         self._lock = threading.RLock()
-        self._orq_keys: dict[str, list[str]] = {}  # api key -> project ids, from seeds
         self._known_keys: set[str] = set(self.settings.api_keys)
-        self.vendors: dict[str, Vendor] = {}
-        for vendor_class in self.vendor_classes():
-            self.vendors[vendor_class.name] = vendor_class(self)
+        self.vendors: dict[str, Vendor] = {
+            name: info.http_class()(self) for name, info in VENDORS.items()
+        }
 
     def _open_data_dir(self) -> None:
         """Restore the store from the data directory (raises persist.DataDirError)."""
@@ -96,13 +80,6 @@ class Fake:
         if self.data is not None:
             self.data.close()
 
-    @staticmethod
-    def vendor_classes() -> list[type[Vendor]]:
-        from .vendors.orq import Orq
-        from .vendors.vlmrun import VlmRun
-
-        return [OpenAI, Impala, VlmRun, Orq]
-
     # -- seeds -------------------------------------------------------------------------------
 
     def load(self, seed: Seed, *, keep: bool = True, records: bool = True) -> None:
@@ -125,12 +102,8 @@ class Fake:
             self.store.put(record)
         for spec in seed.faults:
             self.faults.add(spec)
-        for project in seed.orq_projects:
-            for key in project.api_keys:
-                projects = self._orq_keys.setdefault(key, [])
-                if project.project_id not in projects:
-                    projects.append(project.project_id)
-                self._known_keys.add(key)
+        for name, data in seed.vendor_data.items():
+            self._known_keys.update(self.vendors[name].load(data))
         self._known_keys.update(seed.api_keys)
 
     def reset(self) -> None:
@@ -139,26 +112,15 @@ class Fake:
             self.faults.clear()
             self.journal.clear()
             self.clock.real()
-            self._orq_keys.clear()
             self._known_keys = set(self.settings.api_keys)
             for vendor in self.vendors.values():
                 vendor.reset()
             for seed in self.seeds:
                 self._apply(seed)
 
-    # -- keys and projects -----------------------------------------------------------------
+    # -- keys ------------------------------------------------------------------------------
 
     def key_is_valid(self, key: str | None) -> bool:
+        """Under strict auth: a key from the settings, a fixture's ``api_keys`` or a vendor's
+        seed data (orq's project keys)."""
         return key is not None and key in self._known_keys
-
-    def orq_projects_for(self, key: str | None) -> list[str]:
-        """The orq projects a key may use; the first is its default.
-
-        A key no fixture names gets one project derived from the key, so the same key
-        always lands in the same project and two keys never share files by accident.
-        """
-        with self._lock:
-            configured = self._orq_keys.get(key or "")
-            if configured:
-                return list(configured)
-        return [derived_project(key or "")]

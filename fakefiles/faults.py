@@ -14,11 +14,12 @@ import secrets
 import threading
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Vendor = Literal["openai", "impala", "vlmrun", "orq"]
+from .vendors.registry import VendorChoice
+
 HEADER = "x-fakefiles-fault"
 
 
@@ -27,7 +28,7 @@ class FaultSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    vendor: Vendor | None = None
+    vendor: VendorChoice | None = None
     method: str | None = None
     path: str | None = Field(None, description="glob on the path after the vendor prefix")
     file_id: str | None = None

@@ -35,44 +35,16 @@ from typing import Any, Union, get_args, get_origin
 
 import yaml
 from faker import Faker
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, create_model
 
-from . import ids
 from .blobs import blob_from_bytes
-from .fake import OrqProject, Seed
+from .fake import Seed
 from .faults import FaultSpec
 from .samples import content_type_for, make_content, plausible_filename
 from .store import FileRecord
-from .vendors.impala import RESPONSE_PURPOSES as IMPALA_PURPOSES
-from .vendors.openai import OpenAI
+from .vendors.info import ID_EPOCH, RECENT, FileEntry, FixtureModel, VendorFiles
+from .vendors.registry import VENDORS
 from .yamlnodes import DuplicateKey, Loc, compose, field_path, line_of
-
-# Fixtures may hold what a vendor's system writes too (outputs, results), not only uploads.
-OPENAI_PURPOSES = (*OpenAI.upload_purposes, "assistants_output", "batch_output",
-                   "fine-tune-results")
-# vlmrun 0.9.2's FileResponse.purpose Literal: what the SDK accepts in a response.
-VLMRUN_PURPOSES = ("fine-tune", "assistants", "assistants_output", "batch", "batch_output",
-                   "vision", "datasets")
-# orq-ai-sdk 4.17.13's FilePurpose Literal; fixtures may also use the lowercase aliases.
-ORQ_PURPOSES = ("FILE_PURPOSE_RETRIEVAL", "FILE_PURPOSE_KNOWLEDGE_DATASOURCE",
-                "FILE_PURPOSE_BATCH", "FILE_PURPOSE_CODE_INTERPRETER")
-PURPOSES: dict[str, tuple[str, ...]] = {
-    "openai": OPENAI_PURPOSES, "impala": IMPALA_PURPOSES, "vlmrun": VLMRUN_PURPOSES,
-    "orq": ORQ_PURPOSES,
-}
-DEFAULT_PURPOSE = {"openai": "assistants", "impala": "assistants", "vlmrun": "assistants",
-                   "orq": "FILE_PURPOSE_RETRIEVAL"}
-# What `generate` picks from when it is given no purpose: what users upload.
-GENERATED_PURPOSES: dict[str, tuple[str, ...]] = {
-    "openai": OpenAI.upload_purposes,
-    "impala": ("assistants", "batch", "fine-tune", "vision", "user_data"),
-    "vlmrun": ("assistants", "batch", "fine-tune", "vision", "datasets"),
-    "orq": ORQ_PURPOSES,
-}
-VENDORS = tuple(PURPOSES)
-RECENT = 90 * 24 * 3600  # made-up created_at values fall within the last 90 days
-ID_EPOCH = 1_767_225_600  # 2026-01-01: orq ULIDs made up from a seed encode a fixed time
-MAX_SIZE = 64 * 1024 * 1024
 
 
 class FixtureError(Exception):
@@ -97,60 +69,14 @@ def _error(source: str, line: int | None, field: str | None, why: str) -> Fixtur
 # -- the format ------------------------------------------------------------------------------
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-def _loose_id(value: str | None) -> str | None:
-    if value is not None and (not value or "/" in value or "\x00" in value):
-        raise ValueError("an id must be non-empty and contain no '/' or NUL")
-    return value
-
-
-class FileEntry(_Model):
-    id: str | None = None
-    filename: str = Field(min_length=1, max_length=1024)
-    purpose: str | None = None
-    content: str | None = None
-    content_base64: str | None = None
-    content_path: str | None = None
-    size: int | None = Field(default=None, ge=0, le=MAX_SIZE)
-    content_type: str | None = None
-    created_at: datetime | None = None  # ISO-8601 string, YAML timestamp or epoch seconds
-    expires_at: datetime | None = None
-
-    _check_id = field_validator("id")(_loose_id)
-
-
-class Generate(_Model):
-    count: int = Field(ge=0, le=10_000)
-    purpose: str | None = None
-
-
-class VendorFiles(_Model):
-    files: list[FileEntry] = Field(default_factory=list)
-    generate: Generate | None = None
-
-
-class OrqProjectEntry(VendorFiles):
-    project_id: str | None = None
-    api_keys: list[str] = Field(default_factory=list)
-
-    _check_id = field_validator("project_id")(_loose_id)
-
-
-class OrqFiles(_Model):
-    projects: list[OrqProjectEntry] = Field(default_factory=list)
-
-
-class FixtureDocument(_Model):
-    seed: int | None = None
-    openai: VendorFiles | None = None
-    impala: VendorFiles | None = None
-    vlmrun: VendorFiles | None = None
-    orq: OrqFiles | None = None
-    faults: list[FaultSpec] = Field(default_factory=list)
-    api_keys: list[str] = Field(default_factory=list)
+# The document: ``seed``, one section per vendor (its declared schema), ``faults``, ``api_keys``.
+FixtureDocument: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    "FixtureDocument", __base__=FixtureModel,
+    seed=(int | None, None),
+    **{name: (info.fixture_section | None, None) for name, info in VENDORS.items()},
+    faults=(list[FaultSpec], Field(default_factory=list)),
+    api_keys=(list[str], Field(default_factory=list)),
+)
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -177,7 +103,7 @@ def load_fixture_text(
     (the current directory when None)."""
     data, root = _parse(text, source)
     try:
-        document = FixtureDocument.model_validate({} if data is None else data)
+        document: Any = FixtureDocument.model_validate({} if data is None else data)
     except ValidationError as exc:
         error = exc.errors()[0]
         more = len(exc.errors()) - 1
@@ -276,30 +202,21 @@ class _Builder:
         faker.seed_instance(key)
         return random.Random(key), faker
 
-    def build(self, document: FixtureDocument) -> Seed:
+    def build(self, document: Any) -> Seed:
         seed = Seed(source=self.source, faults=list(document.faults),
                     api_keys=list(document.api_keys))
-        for vendor in ("openai", "impala", "vlmrun"):
-            section: VendorFiles | None = getattr(document, vendor)
+        for name, info in VENDORS.items():
+            section = getattr(document, name)
             if section is not None:
-                seed.records += self.section(vendor, section, (vendor,), vendor, None)
-        projects: dict[str, Loc] = {}
-        for index, entry in enumerate(document.orq.projects if document.orq else []):
-            loc: Loc = ("orq", "projects", index)
-            project_id = entry.project_id
-            if project_id is None:
-                rng, _ = self.randomness((*loc, "project_id"))
-                project_id = "proj_" + ids.ulid(ID_EPOCH - rng.randrange(RECENT), rng)
-            if project_id in projects:
-                raise self.fail((*loc, "project_id"), f"duplicate project id '{project_id}' "
-                                f"(also at {field_path(projects[project_id])})")
-            projects[project_id] = loc
-            seed.orq_projects.append(OrqProject(project_id, list(entry.api_keys)))
-            seed.records += self.section("orq", entry, loc, f"orq/{project_id}", project_id)
+                records, data = info.build_section(section, self)
+                seed.records += records
+                if data:
+                    seed.vendor_data.setdefault(name, []).extend(data)
         return seed
 
-    def section(self, vendor: str, section: VendorFiles, loc: Loc,
-                namespace: str, owner: str | None) -> list[FileRecord]:
+    def files(self, vendor: str, section: VendorFiles, loc: Loc,
+              namespace: str, owner: str | None) -> list[FileRecord]:
+        """The records of one ``{files, generate}`` block (SectionBuilder, vendors/info.py)."""
         records = [
             self.file(vendor, entry, (*loc, "files", index), namespace, owner)
             for index, entry in enumerate(section.files)
@@ -311,7 +228,7 @@ class _Builder:
                 purpose = self.purpose(vendor, section.generate.purpose, (*gen_loc, "purpose"))
             for index in range(section.generate.count):
                 rng, faker = self.randomness((*gen_loc, index))
-                chosen = purpose or rng.choice(GENERATED_PURPOSES[vendor])
+                chosen = purpose or rng.choice(VENDORS[vendor].generated_purposes)
                 entry = FileEntry(filename=plausible_filename(chosen, faker, rng),
                                   purpose=chosen)
                 records.append(self.file(vendor, entry, (*gen_loc, index), namespace, owner,
@@ -322,14 +239,14 @@ class _Builder:
              owner: str | None, randomness: tuple[random.Random, Faker] | None = None,
              ) -> FileRecord:
         rng, faker = randomness or self.randomness(loc)
-        purpose = self.purpose(vendor, entry.purpose or DEFAULT_PURPOSE[vendor],
+        purpose = self.purpose(vendor, entry.purpose or VENDORS[vendor].default_purpose,
                                (*loc, "purpose"))
         offset = rng.uniform(0, RECENT)  # drawn first, so ids do not shift with other fields
         created_at = (float(int(self.now - offset)) if entry.created_at is None
                       else _epoch(entry.created_at))
         file_id = entry.id
         while file_id is None or (entry.id is None and file_id in self.ids):
-            file_id = new_id(vendor, rng, ID_EPOCH - offset if entry.created_at is None
+            file_id = VENDORS[vendor].new_id(rng, ID_EPOCH - offset if entry.created_at is None
                              else _epoch(entry.created_at))
         if file_id in self.ids:
             raise self.fail((*loc, "id"), f"duplicate id '{file_id}' "
@@ -345,9 +262,10 @@ class _Builder:
         )
 
     def purpose(self, vendor: str, purpose: str, loc: Loc) -> str:
-        canonical = canonical_purpose(vendor, purpose)
+        info = VENDORS[vendor]
+        canonical = info.canonical_purpose(purpose)
         if canonical is None:
-            raise self.fail(loc, purpose_problem(vendor, purpose))
+            raise self.fail(loc, info.purpose_problem(purpose))
         return canonical
 
     def content(self, entry: FileEntry, loc: Loc, purpose: str,
@@ -376,34 +294,20 @@ class _Builder:
         return make_content(entry.filename, purpose, faker, rng, entry.size)
 
 
-def canonical_purpose(vendor: str, purpose: str) -> str | None:
-    """The purpose as stored, or None when ``vendor`` does not accept it."""
-    if vendor == "orq":  # canonical FILE_PURPOSE_* or its alias, any case
-        name = purpose.upper()
-        purpose = name if name.startswith("FILE_PURPOSE_") else "FILE_PURPOSE_" + name
-    return purpose if purpose in PURPOSES[vendor] else None
-
-
-def purpose_problem(vendor: str, purpose: str) -> str:
-    return f"{purpose!r} is not a purpose {vendor} accepts ({', '.join(PURPOSES[vendor])})"
-
-
 def generate_fixture(vendor: str, count: int, seed: int, purpose: str | None = None) -> str:
     """A fixture (YAML text) of ``count`` made-up files with explicit ids, for editing.
 
     Dates are left out, so each load dates the files within the last 90 days and the text
     is the same for the same arguments.
     """
-    if vendor not in PURPOSES:
-        raise _error("<generate>", None, "vendor", f"{vendor!r} is not one of {', '.join(VENDORS)}")
-    if purpose is not None and canonical_purpose(vendor, purpose) is None:
-        raise _error("<generate>", None, "purpose", purpose_problem(vendor, purpose))
+    info = VENDORS.get(vendor)
+    if info is None:
+        raise _error("<generate>", None, "vendor",
+                     f"{vendor!r} is not one of {', '.join(VENDORS)}")
+    if purpose is not None and info.canonical_purpose(purpose) is None:
+        raise _error("<generate>", None, "purpose", info.purpose_problem(purpose))
     block = {"count": count, **({} if purpose is None else {"purpose": purpose})}
-    if vendor == "orq":
-        document: dict[str, Any] = {"orq": {"projects": [
-            {"api_keys": [f"orq-key-{seed}"], "generate": block}]}}
-    else:
-        document = {vendor: {"generate": block}}
+    document = {vendor: info.generated_section(block, seed)}
     loaded = load_fixture_text(yaml.safe_dump(document), source="<generate>", seed=seed)
     files = [
         "{" + ", ".join(f"{key}: {json.dumps(value)}" for key, value in (
@@ -412,25 +316,9 @@ def generate_fixture(vendor: str, count: int, seed: int, purpose: str | None = N
         for r in loaded.records
     ]
     lines = [f"# fakefiles generate --vendor {vendor} --count {count} --seed {seed}"
-             + (f" --purpose {purpose}" if purpose else ""), f"seed: {seed}", f"{vendor}:"]
-    indent = "  "
-    if vendor == "orq":
-        project = loaded.orq_projects[0]
-        lines += ["  projects:", f"    - project_id: {json.dumps(project.project_id)}",
-                  f"      api_keys: {json.dumps(project.api_keys)}"]
-        indent = "      "
-    lines.append(f"{indent}files:" + ("" if files else " []"))
-    lines += [f"{indent}  - {line}" for line in files]
+             + (f" --purpose {purpose}" if purpose else ""), f"seed: {seed}", f"{vendor}:",
+             *info.generated_yaml(loaded.vendor_data.get(vendor, []), files)]
     return "\n".join(lines) + "\n"
-
-
-def new_id(vendor: str, rng: random.Random, epoch_seconds: float) -> str:
-    """A made-up id in the vendor's format: ``file-…``, a UUID4, or ``file_`` + ULID."""
-    if vendor == "vlmrun":
-        return ids.uuid4(rng)
-    if vendor == "orq":
-        return "file_" + ids.ulid(epoch_seconds, rng)
-    return ids.openai_style("file-", rng)
 
 
 def _epoch(value: datetime) -> float:

@@ -1,7 +1,8 @@
 """The requests received, for tests to assert on (WireMock's request journal).
 
-Bounded: the oldest entries drop off past ``size``. API keys never leave it: the
-``Authorization`` header is masked in every entry a reader gets. The request path records a
+Bounded: the oldest entries drop off past ``size``. API keys never leave it: the key headers
+(``Authorization`` and every vendor's, from the registry) are masked in every entry a reader
+gets. The request path records a
 :class:`RawRequest` (a tuple append); decoding its headers and masking keys wait until the
 journal is read, once per request.
 """
@@ -16,6 +17,7 @@ from fnmatch import fnmatchcase
 from typing import Any, NamedTuple
 
 SKIPPED_HEADERS = {"cookie"}
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "api-key"})
 
 
 @dataclass
@@ -51,10 +53,10 @@ class RawRequest(NamedTuple):
     seconds: float
     fault_id: str | None
 
-    def entry(self) -> JournalEntry:
+    def entry(self, secret: frozenset[str] = SECRET_HEADERS) -> JournalEntry:
         return JournalEntry(
             id=self.id, time=self.time, vendor=self.vendor, method=self.method, path=self.path,
-            query=self.query.decode("latin-1"), headers=journal_headers(self.headers),
+            query=self.query.decode("latin-1"), headers=journal_headers(self.headers, secret),
             body_size=self.body_size, status=self.status,
             duration_ms=round(self.seconds * 1000, 3), fault_id=self.fault_id,
         )
@@ -70,22 +72,24 @@ def mask_secret(value: str) -> str:
     return f"{scheme} {masked}" if scheme else masked
 
 
-def journal_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+def journal_headers(raw: Iterable[tuple[bytes, bytes]],
+                    secret: frozenset[str] = SECRET_HEADERS) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name_bytes, value_bytes in raw:
         name = name_bytes.decode("latin-1").lower()
         if name in SKIPPED_HEADERS:
             continue
         value = value_bytes.decode("latin-1")
-        if name in ("authorization", "proxy-authorization", "x-api-key", "api-key"):
+        if name in secret:
             value = mask_secret(value)
         headers[name] = f"{headers[name]}, {value}" if name in headers else value
     return headers
 
 
 class Journal:
-    def __init__(self, size: int = 1000) -> None:
+    def __init__(self, size: int = 1000, secret_headers: frozenset[str] = SECRET_HEADERS) -> None:
         self._lock = threading.Lock()
+        self._secret = secret_headers
         self._entries: deque[JournalEntry | RawRequest] = deque(maxlen=size or None)
         self._enabled = size > 0
         self._raw = 0  # RawRequests recorded since the last read
@@ -113,7 +117,8 @@ class Journal:
         with self._lock:
             if self._raw:  # build the pending entries once, in place
                 self._entries = deque(
-                    (e.entry() if isinstance(e, RawRequest) else e for e in self._entries),
+                    (e.entry(self._secret) if isinstance(e, RawRequest) else e
+                     for e in self._entries),
                     maxlen=self._entries.maxlen,
                 )
                 self._raw = 0

@@ -75,65 +75,62 @@ class FakeFiles:
 
     @property
     def urls(self) -> dict[str, str]:
-        """Base URL per SDK (orq's SDK appends /v2 itself)."""
-        origin = self.url
-        return {"openai": f"{origin}/openai/v1", "impala": f"{origin}/impala/v1",
-                "vlmrun": f"{origin}/vlmrun/v1", "orq": f"{origin}/orq"}
+        """Base URL per SDK, by vendor name (orq's SDK appends /v2 itself)."""
+        return self._urls(self.url)
+
+    @property
+    def live_urls(self) -> dict[str, str]:
+        """``urls`` on the live server (started on first use), for SDKs that need a socket."""
+        return self._urls(self._live.server().url)
+
+    def _urls(self, origin: str) -> dict[str, str]:
+        from .vendors.registry import VENDORS
+
+        return {name: info.sdk_base_url(origin, info.prefix) for name, info in VENDORS.items()}
 
     # -- clients ---------------------------------------------------------------------------
+
+    def client(self, vendor: str, **kwargs: Any) -> Any:
+        """The vendor's real SDK client on the fake (its ``<name>_info.INFO.client``)."""
+        from .vendors.registry import VENDORS
+
+        return VENDORS[vendor].client(self, **kwargs)
+
+    def async_client(self, vendor: str, **kwargs: Any) -> Any:
+        """The vendor's real async SDK client, where it has one (OpenAI, impala)."""
+        from .vendors.registry import VENDORS
+
+        return VENDORS[vendor].async_client(self, **kwargs)
 
     def http(self) -> Any:
         """An ``httpx.Client`` on the fake (raw HTTP)."""
         import httpx
 
-        return httpx.Client(base_url=self.url, **self._httpx_kwargs(httpx))
+        return httpx.Client(base_url=self.url, **self.httpx_kwargs(httpx))
 
     def openai(self, vendor: str = "openai", **kwargs: Any) -> Any:
         """A real ``openai.OpenAI`` (``vendor="impala"`` for impala.ai's base URL)."""
-        import openai
-
-        httpx_module = openai_httpx_module()
-        if self.in_process:
-            client = httpx_module.Client(**self._httpx_kwargs(httpx_module))
-            kwargs.setdefault("http_client", client)
-        kwargs.setdefault("api_key", "sk-fakefiles-test")
-        kwargs.setdefault("max_retries", 0)
-        return openai.OpenAI(base_url=self.urls[vendor], **kwargs)
+        return self.client(vendor, **kwargs)
 
     def impala(self, **kwargs: Any) -> Any:
-        return self.openai("impala", **kwargs)
+        return self.client("impala", **kwargs)
 
     def async_openai(self, vendor: str = "openai", **kwargs: Any) -> Any:
         """A real ``openai.AsyncOpenAI``; in-process it rides httpx's ASGITransport."""
-        import openai
-
-        httpx_module = openai_httpx_module()
-        if self.in_process:
-            transport = httpx_module.ASGITransport(app=self.app)
-            kwargs.setdefault("http_client", httpx_module.AsyncClient(transport=transport))
-        kwargs.setdefault("api_key", "sk-fakefiles-test")
-        kwargs.setdefault("max_retries", 0)
-        return openai.AsyncOpenAI(base_url=self.urls[vendor], **kwargs)
+        return self.async_client(vendor, **kwargs)
 
     def vlmrun(self, **kwargs: Any) -> Any:
         """A real ``vlmrun.client.VLMRun``. It speaks ``requests``, so it always uses the
         live server (started on first use, sharing this fake's state)."""
-        from vlmrun.client import VLMRun  # type: ignore[import-untyped, unused-ignore]
-
-        kwargs.setdefault("api_key", "vlmrun-fakefiles-test")
-        kwargs.setdefault("max_retries", 1)
-        return VLMRun(base_url=f"{self._live.server().url}/vlmrun/v1", **kwargs)
+        return self.client("vlmrun", **kwargs)
 
     def orq(self, api_key: str = "orq-fakefiles-test", **kwargs: Any) -> Any:
         """A real ``orq_ai_sdk.Orq``; its project follows from ``api_key``."""
-        import httpx
-        from orq_ai_sdk import Orq
+        return self.client("orq", api_key=api_key, **kwargs)
 
-        if self.in_process:
-            kwargs.setdefault("client", httpx.Client(**self._httpx_kwargs(httpx)))
-        return Orq(api_key=api_key, server_url=self.urls["orq"], **kwargs)
-
-    def _httpx_kwargs(self, httpx_module: Any) -> dict[str, Any]:
+    def httpx_kwargs(self, httpx_module: Any) -> dict[str, Any]:
+        """In-process: the transport that reaches the app (for an httpx-compatible module's
+        ``Client``); live: nothing."""
         if not self.in_process:
             return {}
         from .inprocess import transport_for

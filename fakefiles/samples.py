@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from faker import Faker
 
-from .vendors.base import guess_content_type
+from .mediatypes import guess_content_type
 
 # Fixed, so the same fixture gives the same metadata on every machine (mimetypes reads the
 # system's tables, which differ); anything else falls back to guessing.

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .vendors.registry import V1Choice, V2Choice
+
 AuthMode = Literal["permissive", "strict"]
 
 
@@ -17,9 +19,10 @@ class Settings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     fixtures: list[Path] = Field(default_factory=list)
-    # Which vendor answers the bare /v1 and /v2 prefixes (None: not mounted).
-    v1: Literal["openai", "impala", "vlmrun"] | None = "openai"
-    v2: Literal["orq"] | None = "orq"
+    # Which vendor answers the bare /v1 and /v2 prefixes (None: not mounted); the choices are
+    # the registered vendors whose bare_prefix is /v1 or /v2.
+    v1: V1Choice | None = "openai"
+    v2: V2Choice | None = "orq"
     auth: AuthMode = "permissive"
     api_keys: list[str] = Field(default_factory=list)  # extra keys valid under strict auth
     max_upload_bytes: int = Field(512 * 1024 * 1024, gt=0)

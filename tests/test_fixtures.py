@@ -329,7 +329,7 @@ orq:
     by_ns = {r.namespace: r for r in seed.records}
     assert OPENAI_ID.match(by_ns["openai"].id) and OPENAI_ID.match(by_ns["impala"].id)
     assert UUID4.match(by_ns["vlmrun"].id)
-    (project,) = seed.orq_projects
+    (project,) = seed.vendor_data["orq"]
     assert re.fullmatch(f"proj_{ULID}", project.project_id) and project.api_keys == ["k1"]
     orq = [r for r in seed.records if r.namespace == f"orq/{project.project_id}"]
     assert [r.purpose for r in orq] == ["FILE_PURPOSE_CODE_INTERPRETER", "FILE_PURPOSE_BATCH"]
@@ -347,7 +347,7 @@ def test_same_file_and_seed_give_identical_bytes_and_ids(tmp_path):
     first, second = load_fixture_file(DEFAULT), load_fixture_file(DEFAULT)
     assert snapshot(first.records) == snapshot(second.records)
     assert [r.blob.read() for r in first.records] == [r.blob.read() for r in second.records]
-    assert first.orq_projects == second.orq_projects
+    assert first.vendor_data == second.vendor_data
     other = tmp_path / "default.yaml"
     other.write_text(DEFAULT.read_text().replace("seed: 1234", "seed: 4321"))
     for dest in ("data/refund-policy.md", "data/faq.md"):

@@ -19,12 +19,20 @@ from orq_ai_sdk import Orq
 from orq_ai_sdk.models import APIDefaultError, ErrorResponse
 
 from fakefiles import Fake, Settings, create_app, ids
-from fakefiles.fake import OrqProject, Seed
+from fakefiles.fake import Seed
 from fakefiles.inprocess import transport_for
+from fakefiles.vendors.orq import Orq as OrqVendor
+from fakefiles.vendors.orq_info import OrqProject
 from tests.conftest import IN_PROCESS
 from tests.contracts import ContractRecorder
 
 KEY_A, KEY_B = "key-a", "key-b"
+
+
+def projects_for(fake: Fake, key: str) -> list[str]:
+    orq = fake.vendors["orq"]
+    assert isinstance(orq, OrqVendor)
+    return orq.projects_for(key)
 FILE_ID = re.compile(r"^file_[0-9A-HJKMNP-TV-Z]{26}$")
 CREATED_AT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -75,7 +83,7 @@ def test_full_lifecycle(orq: Orq, app: ContractRecorder, fake: Fake) -> None:
     assert FILE_ID.match(f.file_id)
     assert (f.file_name, f.bytes_, f.purpose) == ("notes.md", "5",
                                                   "FILE_PURPOSE_KNOWLEDGE_DATASOURCE")
-    assert f.project_id == fake.orq_projects_for(KEY_A)[0]
+    assert f.project_id == projects_for(fake, KEY_A)[0]
     assert f.created_at.tzinfo is not None
     assert orq.files.get(file_id=f.file_id).file == f
     assert [x.file_id for x in orq.files.list().data] == [f.file_id]
@@ -204,7 +212,7 @@ def test_sdk_errors_for_bad_list_and_create(orq: Orq) -> None:
 
 
 def test_multipart_upload_for_raw_clients(raw_a: httpx.Client, orq: Orq, fake: Fake) -> None:
-    project = fake.orq_projects_for(KEY_A)[0]
+    project = projects_for(fake, KEY_A)[0]
     r = raw_a.post("/files", files={"file": ("doc.csv", b"a,b\n1,2\n", "text/csv")},
                    data={"purpose": "knowledge_datasource", "project_id": project})
     assert r.status_code == 200
@@ -243,7 +251,7 @@ def test_upload_over_the_limit_is_413(orq: Orq, raw_a: httpx.Client, fake: Fake)
 
 def test_cross_project_isolation(app: ContractRecorder, fake: Fake) -> None:
     a, b = orq_client(app, KEY_A), orq_client(app, KEY_B)
-    project_a, project_b = fake.orq_projects_for(KEY_A)[0], fake.orq_projects_for(KEY_B)[0]
+    project_a, project_b = projects_for(fake, KEY_A)[0], projects_for(fake, KEY_B)[0]
     assert project_a != project_b
     fa = upload(a, "a.txt", b"secret of a")
     fb = upload(b, "b.txt", b"b")
@@ -282,11 +290,11 @@ def test_cross_project_isolation(app: ContractRecorder, fake: Fake) -> None:
 
 
 def test_configured_projects(app: ContractRecorder, fake: Fake) -> None:
-    fake.load(Seed(orq_projects=[
+    fake.load(Seed(vendor_data={"orq": [
         OrqProject("proj_01JSHARED0000000000000000", [KEY_A, "key-b"]),
         OrqProject("proj_01JPRIVATE000000000000000", [KEY_A]),
-    ]))
-    assert fake.orq_projects_for(KEY_A) == ["proj_01JSHARED0000000000000000",
+    ]}))
+    assert projects_for(fake, KEY_A) == ["proj_01JSHARED0000000000000000",
                                             "proj_01JPRIVATE000000000000000"]
     a, b = orq_client(app, KEY_A), orq_client(app, "key-b")
     shared = upload(a, "shared.txt", b"s")
@@ -316,7 +324,8 @@ def test_configured_projects(app: ContractRecorder, fake: Fake) -> None:
 
 def test_strict_auth() -> None:
     fake = Fake(Settings(auth="strict"))
-    fake.load(Seed(orq_projects=[OrqProject("proj_01JSTRICT00000000000000000", ["good"])]))
+    fake.load(Seed(vendor_data={"orq": [OrqProject("proj_01JSTRICT00000000000000000",
+                                                   ["good"])]}))
     recorder = ContractRecorder(create_app(fake=fake))
     good = orq_client(recorder, "good")
     assert upload(good, "a.txt", b"a").project_id == "proj_01JSTRICT00000000000000000"

@@ -47,7 +47,7 @@ def test_fixtures_example_loads():
     fake.load(seed)
     assert fake.store.count("openai")[0] == 22
     assert fake.store.get("openai", "file-invoice2026").size == 2048
-    assert len(seed.faults) == 1 and seed.orq_projects[0].api_keys == ["orq-key-a"]
+    assert len(seed.faults) == 1 and seed.vendor_data["orq"][0].api_keys == ["orq-key-a"]
 
 
 @pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="needs curl and jq")

@@ -1,11 +1,14 @@
 """What every vendor module provides, and the one adapter between handlers and HTTP.
 
-A vendor is a :class:`Vendor` subclass with
+A vendor's HTTP side is a :class:`Vendor` subclass with
 
-* ``name`` — its namespace in the store and its prefix (``/openai/v1``…);
+* ``info`` — its declaration (``<name>_info.INFO``: name, prefixes, purposes…; see
+  :mod:`fakefiles.vendors.registry`), which also gives it ``name`` and ``title``;
 * ``routes()`` — the whole wire surface, one declarative list;
 * ``render_error(err)`` — the vendor's exact error envelope for any :class:`FakeFilesError`;
-* ``record_json(record)`` — a stored record in the vendor's wire shape.
+* ``record_json(record)`` — a stored record in the vendor's wire shape;
+* optionally ``api_key(request)`` (its key header), ``namespace(request)``, ``not_found``,
+  ``unauthorized``, ``reset()`` and ``load(data)`` (its seed data besides files).
 
 Handlers are ``async def handler(request) -> data``: they return a dict, a list, or a
 ready :class:`Response` (downloads), and raise :mod:`fakefiles.errors` exceptions.
@@ -16,8 +19,7 @@ every error goes through ``render_error``.
 from __future__ import annotations
 
 import json
-import mimetypes
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from starlette.requests import Request
@@ -28,6 +30,7 @@ from ..blobs import Blob
 from ..bodies import BodyLimits
 from ..errors import FakeFilesError, InvalidParam, NotFound, Unauthorized, missing
 from ..store import FileRecord, FileStore
+from .info import VendorInfo
 
 if TYPE_CHECKING:
     from ..fake import Fake
@@ -47,8 +50,14 @@ class DataResponse(JSONResponse):
 
 
 class Vendor:
-    name: ClassVar[str]
-    title: ClassVar[str]
+    info: ClassVar[VendorInfo]
+    name: ClassVar[str]  # info.name
+    title: ClassVar[str]  # info.title
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "info" in cls.__dict__:
+            cls.name, cls.title = cls.info.name, cls.info.title
 
     def __init__(self, fake: Fake) -> None:
         self.fake = fake
@@ -66,6 +75,15 @@ class Vendor:
 
     def reset(self) -> None:
         """Forget per-vendor state other than stored files (e.g. pending uploads)."""
+
+    def load(self, data: list[Any]) -> Iterable[str]:
+        """Apply its seed data besides files (``Seed.vendor_data[name]``, made by its
+        ``info.build_section``); returns the API keys the data makes valid."""
+        return ()
+
+    def api_key(self, request: Request) -> str | None:
+        """The request's API key (a bearer token unless the vendor says otherwise)."""
+        return bearer_key(request)
 
     def namespace(self, request: Request) -> str:
         return self.name
@@ -133,7 +151,7 @@ class Vendor:
     def authenticate(self, request: Request) -> None:
         """Strict auth: the bearer key must be one the fake knows (``route`` calls this only
         under strict auth)."""
-        key = bearer_key(request)
+        key = self.api_key(request)
         if not self.fake.key_is_valid(key):
             raise self.unauthorized(key)
 
@@ -151,17 +169,6 @@ def bearer_key(request: Request) -> str | None:
 def masked_key(key: str) -> str:
     """``sk-...abcd``: enough to tell keys apart in an error body, never the whole key."""
     return f"{key[:3]}...{key[-4:]}" if len(key) >= 12 else "***"
-
-
-def guess_content_type(filename: str, given: str | None = None) -> str:
-    if given and given.strip():
-        return given.strip()
-    guessed, _ = mimetypes.guess_type(filename, strict=False)
-    if guessed:
-        return guessed
-    if filename.endswith((".jsonl", ".ndjson")):
-        return "application/jsonl"
-    return "application/octet-stream"
 
 
 def content_disposition(filename: str, disposition: str = "attachment") -> str:

@@ -17,20 +17,14 @@ from starlette.routing import BaseRoute
 
 from ..errors import FakeFilesError, InvalidParam, NotFound, Unauthorized
 from ..store import FileRecord
+from .impala_info import INFO, RESPONSE_PURPOSES, UPLOAD_PURPOSES
+from .info import VendorInfo
 from .openai import OpenAI
-
-RESPONSE_PURPOSES = (
-    "assistants", "assistants_output", "batch", "batch_output",
-    "fine-tune", "fine-tune-results", "vision", "user_data",
-)
 
 
 class Impala(OpenAI):
-    name: ClassVar[str] = "impala"
-    title: ClassVar[str] = "impala.ai"
-    upload_purposes: ClassVar[tuple[str, ...]] = (
-        "assistants", "batch", "fine-tune", "vision", "user_data",
-    )
+    info: ClassVar[VendorInfo] = INFO
+    upload_purposes: ClassVar[tuple[str, ...]] = UPLOAD_PURPOSES
     list_purposes: ClassVar[tuple[str, ...] | None] = RESPONSE_PURPOSES
     jsonl_only_purposes: ClassVar[tuple[str, ...]] = ()
     default_expiry: ClassVar[dict[str, int]] = {}

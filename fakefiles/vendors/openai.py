@@ -30,16 +30,18 @@ from ..errors import (
     Unauthorized,
     missing,
 )
+from ..mediatypes import guess_content_type
 from ..store import FileRecord
 from .base import (
     Vendor,
     check_filename,
     check_purpose,
     download_response,
-    guess_content_type,
     masked_key,
     parse_int,
 )
+from .info import VendorInfo
+from .openai_info import INFO, UPLOAD_PURPOSES
 
 EXPIRES_MIN, EXPIRES_MAX = 3600, 2_592_000  # 1 hour .. 30 days
 UPLOAD_TTL = 3600  # an Upload expires an hour after it is created
@@ -52,11 +54,8 @@ NO_KEY = ("You didn't provide an API key. You need to provide your API key in an
 
 
 class OpenAI(Vendor):
-    name: ClassVar[str] = "openai"
-    title: ClassVar[str] = "OpenAI"
-    upload_purposes: ClassVar[tuple[str, ...]] = (
-        "assistants", "batch", "fine-tune", "vision", "user_data", "evals",
-    )
+    info: ClassVar[VendorInfo] = INFO
+    upload_purposes: ClassVar[tuple[str, ...]] = UPLOAD_PURPOSES
     # None: the list filter takes any string, as OpenAI's does.
     list_purposes: ClassVar[tuple[str, ...] | None] = None
     jsonl_only_purposes: ClassVar[tuple[str, ...]] = ("batch", "fine-tune")

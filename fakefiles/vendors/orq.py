@@ -10,9 +10,11 @@ Shapes follow seed 002 (``File``) and ``shared/vendors/orq.md``:
 * content is a signed ``download_url`` on this server, never the bytes;
 * errors are gRPC-status bodies ``{"message", "code", "details": []}``.
 
-Projects: every API key maps to one or more projects (``Fake.orq_projects_for``; the first is
-its default) and each project is its own store namespace, ``orq/{project_id}``. A file is only
-visible through a key of its project; to any other key it does not exist (404).
+Projects: every API key maps to one or more projects (``Orq.projects_for``; the first is its
+default) and each project is its own store namespace, ``orq/{project_id}``. A file is only
+visible through a key of its project; to any other key it does not exist (404). Fixtures
+declare projects (``orq_info.OrqProject``); a key no fixture names gets a project derived
+from the key.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ import base64
 import binascii
 import dataclasses
 import functools
+import hashlib
+import random
+import threading
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
@@ -39,19 +45,12 @@ from ..errors import (
     PayloadTooLarge,
     Unauthorized,
 )
+from ..mediatypes import guess_content_type
 from ..store import FileRecord
-from .base import Vendor, bearer_key, check_filename, guess_content_type, parse_int
+from .base import Vendor, check_filename, parse_int
+from .info import VendorInfo
+from .orq_info import DEFAULT_PURPOSE, INFO, PURPOSES, OrqProject, canonical_purpose, namespace_for
 
-# The purposes orq-ai-sdk 4.17.13 accepts in a response. We follow the SDK, not seed 002:
-# the seed's enum has FILE_PURPOSE_UNSPECIFIED (which the SDK rejects, so we never emit it)
-# and lacks FILE_PURPOSE_CODE_INTERPRETER (which the SDK knows, so we accept and return it).
-PURPOSES = (
-    "FILE_PURPOSE_RETRIEVAL",
-    "FILE_PURPOSE_KNOWLEDGE_DATASOURCE",
-    "FILE_PURPOSE_BATCH",
-    "FILE_PURPOSE_CODE_INTERPRETER",
-)
-DEFAULT_PURPOSE = "FILE_PURPOSE_RETRIEVAL"  # docs: "defaults to retrieval when omitted"
 DEFAULT_LIMIT, MAX_LIMIT = 10, 200
 JSON_SLACK = 64 * 1024  # room in a JSON upload for everything but the base64 content
 
@@ -69,13 +68,20 @@ def iso_ms(epoch: float) -> str:
     return created.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def namespace_for(project_id: str) -> str:
-    return f"orq/{project_id}"
+@functools.lru_cache(maxsize=4096)
+def derived_project(key: str) -> str:
+    """The project of a key no fixture names (cached: seeding a Random costs ~10 µs a request)."""
+    digest = hashlib.sha256(key.encode()).digest()
+    return "proj_" + ids.ulid(1_700_000_000 + digest[0], random.Random(digest))
 
 
 class Orq(Vendor):
-    name: ClassVar[str] = "orq"
-    title: ClassVar[str] = "orq.ai"
+    info: ClassVar[VendorInfo] = INFO
+
+    def __init__(self, fake: Any) -> None:
+        super().__init__(fake)
+        self._lock = threading.Lock()
+        self._keys: dict[str, list[str]] = {}  # api key -> project ids, from seeds
 
     def routes(self) -> list[BaseRoute]:
         return [
@@ -115,9 +121,38 @@ class Orq(Vendor):
 
     # -- projects ------------------------------------------------------------------------
 
+    def reset(self) -> None:
+        with self._lock:
+            self._keys.clear()
+
+    def load(self, data: list[Any]) -> Iterable[str]:
+        """The fixtures' projects: each key reaches its projects, in the order given."""
+        keys: list[str] = []
+        with self._lock:
+            for project in data:
+                assert isinstance(project, OrqProject)
+                for key in project.api_keys:
+                    projects = self._keys.setdefault(key, [])
+                    if project.project_id not in projects:
+                        projects.append(project.project_id)
+                    keys.append(key)
+        return keys
+
+    def projects_for(self, key: str | None) -> list[str]:
+        """The orq projects a key may use; the first is its default.
+
+        A key no fixture names gets one project derived from the key, so the same key
+        always lands in the same project and two keys never share files by accident.
+        """
+        with self._lock:
+            configured = self._keys.get(key or "")
+            if configured:
+                return list(configured)
+        return [derived_project(key or "")]
+
     def projects(self, request: Request) -> list[str]:
-        """The key's projects, its default first."""
-        return self.fake.orq_projects_for(bearer_key(request))
+        """The request key's projects, its default first."""
+        return self.projects_for(self.api_key(request))
 
     def namespace(self, request: Request) -> str:
         return namespace_for(self.projects(request)[0])
@@ -303,10 +338,9 @@ def parse_purpose(raw: Any, location: str = "body") -> str:
     if raw is None:
         return DEFAULT_PURPOSE
     if isinstance(raw, str):
-        name = raw.strip().upper()
-        for candidate in (name, "FILE_PURPOSE_" + name):
-            if candidate in PURPOSES:
-                return candidate
+        canonical = canonical_purpose(raw)
+        if canonical is not None:
+            return canonical
     aliases = [p.removeprefix("FILE_PURPOSE_").lower() for p in PURPOSES]
     raise InvalidParam(
         f"invalid 'purpose' {raw!r}: expected one of {', '.join(PURPOSES)} "

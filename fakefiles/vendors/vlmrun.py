@@ -38,11 +38,12 @@ from ..errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from ..mediatypes import guess_content_type
 from ..store import FileRecord
-from .base import Vendor, check_filename, check_purpose, guess_content_type, parse_int
+from .base import Vendor, check_filename, check_purpose, parse_int
+from .info import VendorInfo
+from .vlmrun_info import DEFAULT_PURPOSE, INFO, UPLOAD_PURPOSES
 
-PURPOSES = ("assistants", "batch", "fine-tune", "vision", "datasets")  # the server's upload enum
-DEFAULT_PURPOSE = "assistants"
 MAX_LIST_LIMIT = 1000
 MULTIPART_OVERHEAD = 64 * 1024  # headers and boundaries around a file part of the maximum size
 EXPIRATION_MAX = 7 * 24 * 3600  # presigned URLs live at most a week, as cloud storage allows
@@ -64,8 +65,7 @@ class PendingUpload:
 
 
 class VlmRun(Vendor):
-    name: ClassVar[str] = "vlmrun"
-    title: ClassVar[str] = "VLM Run"
+    info: ClassVar[VendorInfo] = INFO
 
     def __init__(self, fake: Any) -> None:
         super().__init__(fake)
@@ -140,7 +140,7 @@ class VlmRun(Vendor):
 
     async def upload_file(self, request: Request) -> dict[str, Any]:
         query = request.query_params
-        purpose = check_purpose(query.get("purpose"), PURPOSES, default=DEFAULT_PURPOSE,
+        purpose = check_purpose(query.get("purpose"), UPLOAD_PURPOSES, default=DEFAULT_PURPOSE,
                                 location="query", fastapi=True)
         public_url = parse_bool(query.get("generate_public_url"), "generate_public_url")
         limits = replace(self.limits, max_bytes=self.limits.max_bytes + MULTIPART_OVERHEAD)
@@ -197,7 +197,7 @@ class VlmRun(Vendor):
             raise InvalidParam("Input should be a valid string", param="filename",
                                kind="string_type", input=filename)
         check_filename(filename)
-        purpose = check_purpose(body.get("purpose"), PURPOSES, default=DEFAULT_PURPOSE,
+        purpose = check_purpose(body.get("purpose"), UPLOAD_PURPOSES, default=DEFAULT_PURPOSE,
                                 fastapi=True)
         expiration = body.get("expiration", 24 * 3600)
         if not isinstance(expiration, int) or isinstance(expiration, bool):

@@ -1,0 +1,28 @@
+"""impala.ai, declared (``/impala/v1``, may answer bare ``/v1``): an OpenAI dialect, so its
+SDK is the ``openai`` one pointed at this prefix. HTTP side: ``impala.py``."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from .openai_info import OpenAIInfo
+
+UPLOAD_PURPOSES = ("assistants", "batch", "fine-tune", "vision", "user_data")
+# Seed 001's response enum: what a stored file (and the list filter) may have.
+RESPONSE_PURPOSES = (
+    "assistants", "assistants_output", "batch", "batch_output",
+    "fine-tune", "fine-tune-results", "vision", "user_data",
+)
+
+
+class ImpalaInfo(OpenAIInfo):
+    name: ClassVar[str] = "impala"
+    title: ClassVar[str] = "impala.ai"
+    prefix: ClassVar[str] = "/impala/v1"
+    bare_prefix: ClassVar[str | None] = "/v1"
+    http: ClassVar[str] = "fakefiles.vendors.impala:Impala"
+    purposes: ClassVar[tuple[str, ...]] = RESPONSE_PURPOSES
+    generated_purposes: ClassVar[tuple[str, ...]] = UPLOAD_PURPOSES
+
+
+INFO = ImpalaInfo()
