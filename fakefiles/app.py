@@ -3,11 +3,13 @@
 Request path::
 
     FakeMiddleware ─► the vendor's Mount (or the Router, for / and /_fakefiles/)
-      │ CORS (Starlette's, for requests with an Origin), which vendor (by prefix), faults,
-      │ journal, x-request-id, unexpected exceptions → the vendor's 500 envelope
+      │ CORS (Starlette's, for requests with an Origin), which vendor (by prefix), then per
+      │ vendor request (a RequestContext): fault, journal, x-request-id and Vary, failures
+      │ rendered in the vendor's envelope
       ▼
-    /openai/v1 · /v1 → OpenAI     /impala/v1 → impala     /vlmrun/v1 → VLM Run
-    /orq/v2 · /v2 → orq           /_fakefiles/… → control API (admin.py)
+    each registered vendor at its prefix (vendors/registry.py): /openai/v1, /impala/v1,
+    /vlmrun/v1, /orq/v2; the bare /v1 and /v2 as the settings choose; /_fakefiles/… →
+    control API (admin.py)
 """
 
 from __future__ import annotations
@@ -157,14 +159,80 @@ def fault_response(vendor: Vendor, rule: FaultRule, file_id: str | None) -> Resp
     return vendor.render_error(err)
 
 
+class RequestContext:
+    """One request to a vendor prefix on its way through :class:`FakeMiddleware`: what the
+    steps share (the vendor, the request id, the status and body size the journal keeps).
+
+    ``receive`` counts the body's bytes; ``send`` adds ``x-request-id`` (and ``Vary: Origin``
+    when no CORSMiddleware wraps the request) and journals the request before its last byte
+    leaves, so a client that has its answer can already read it in the journal.
+    """
+
+    __slots__ = (
+        "scope", "vendor", "subpath", "request_id", "started", "when", "declared", "chunked",
+        "status", "counted", "fault_id", "response_started", "recorded", "vary", "journal",
+        "raw_receive", "_send",
+    )
+
+    def __init__(self, fake: Fake, prefix: str, vendor: Vendor, scope: Scope,
+                 receive: Receive, send: Send, vary: bool) -> None:
+        self.scope, self.vendor, self.vary = scope, vendor, vary
+        self.subpath: str = scope["path"][len(prefix):] or "/"
+        self.request_id = f"req_{_request_ids.getrandbits(96):024x}"
+        self.started = time.perf_counter()
+        self.when = fake.clock.now()
+        self.declared, self.chunked = _body_headers(scope["headers"])
+        self.status, self.counted = 0, 0
+        self.fault_id: str | None = None
+        self.response_started = self.recorded = False
+        self.journal = fake.journal
+        self.raw_receive, self._send = receive, send
+
+    @property
+    def body_receive(self) -> Receive:
+        """``receive``, counting bytes only when the request declares a body (HTTP/1.1)."""
+        return self.receive if self.declared or self.chunked else self.raw_receive
+
+    async def receive(self) -> Message:
+        message = await self.raw_receive()
+        self.counted += len(message.get("body", b""))
+        return message
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.response_started = True
+            self.status = message["status"]
+            headers = list(message.get("headers") or ())
+            if self.vary:
+                headers = with_vary_origin(headers)
+            headers.append((b"x-request-id", self.request_id.encode()))
+            message["headers"] = headers
+        elif message["type"] == "http.response.body" and not message.get("more_body"):
+            self.record()
+        await self._send(message)
+
+    def record(self) -> None:
+        """Journal the request, once (the response's last byte, or the end of dispatch)."""
+        if not self.recorded:
+            self.recorded = True
+            scope = self.scope
+            self.journal.record_raw(RawRequest(
+                self.request_id, self.when, self.vendor.name, scope["method"], scope["path"],
+                scope.get("query_string", b""), tuple(scope["headers"]),
+                self.counted or self.declared, self.status, time.perf_counter() - self.started,
+                self.fault_id,
+            ))
+
+
 class FakeMiddleware:
     """The one middleware every request passes: CORS, and on the vendor prefixes faults, the
-    journal, ``x-request-id`` and vendor-shaped 500s.
+    journal, ``x-request-id`` and vendor-shaped failures.
 
     It is a single layer because it runs on every request. A request with an ``Origin``
     header (a browser) goes through Starlette's CORSMiddleware wrapped around the rest; the
     others (SDKs, curl) only ever get the ``Vary: Origin`` that middleware adds, and get it
-    here, in the same pass over the response headers as ``x-request-id``.
+    here, in the same pass over the response headers as ``x-request-id``. A vendor request
+    goes through :meth:`dispatch`'s named steps over one :class:`RequestContext`.
     """
 
     def __init__(self, app: ASGIApp, fake: Fake, mounts: list[tuple[str, Vendor]],
@@ -208,101 +276,38 @@ class FakeMiddleware:
             return
         prefix, vendor = mount
         scope["fakefiles.vendor"] = vendor
-        subpath = scope["path"][len(prefix):] or "/"
-        started = time.perf_counter()
-        when = self.fake.clock.now()
-        request_id = f"req_{_request_ids.getrandbits(96):024x}"
-        raw_headers: list[tuple[bytes, bytes]] = scope["headers"]
-        declared, chunked = _body_headers(raw_headers)
-        # What the journal keeps; the entry itself is built when the journal is read.
-        status, counted, fault_id = 0, 0, None
-        response_started = recorded = False
-        method, path = scope["method"], scope["path"]
-
-        def record() -> None:
-            nonlocal recorded
-            if not recorded:
-                recorded = True
-                self.fake.journal.record_raw(RawRequest(
-                    request_id, when, vendor.name, method, path,
-                    scope.get("query_string", b""), tuple(raw_headers), counted or declared,
-                    status, time.perf_counter() - started, fault_id,
-                ))
-
-        async def counting_receive() -> Message:
-            nonlocal counted
-            message = await receive()
-            counted += len(message.get("body", b""))
-            return message
-
-        async def tagging_send(message: Message) -> None:
-            nonlocal response_started, status
-            if message["type"] == "http.response.start":
-                response_started = True
-                status = message["status"]
-                headers = list(message.get("headers") or ())
-                if vary:
-                    headers = with_vary_origin(headers)
-                headers.append((b"x-request-id", request_id.encode()))
-                message["headers"] = headers
-            elif message["type"] == "http.response.body" and not message.get("more_body"):
-                # Journaled before the last byte leaves: a client that has its answer can
-                # already read the request in the journal (no race in tests that assert on it).
-                record()
-            await send(message)
-
+        ctx = RequestContext(self.fake, prefix, vendor, scope, receive, send, vary)
         try:
-            rule = self.pick_fault(vendor, scope, subpath, raw_headers)
-            if rule is not None:
-                fault_id = rule.id
-                if rule.spec.delay_ms:
-                    await asyncio.sleep(rule.spec.delay_ms / 1000)
-                if rule.spec.reset:
-                    await tagging_send({"type": "http.response.start", "status": 200,
-                                        "headers": [(b"content-length", b"1")]})
-                    raise ConnectionDropped(f"fault {rule.id}: connection reset")
-                if rule.spec.status is not None:
-                    response = fault_response(vendor, rule, file_id_in(subpath, vendor))
-                    await response(scope, receive, tagging_send)
-                    return
-            # Only a request that declares a body has one to count (HTTP/1.1).
-            body_receive = counting_receive if declared or chunked else receive
-            # Straight to the vendor's Mount: the prefix is known, so the top-level router's
-            # scan and the exception middleware are skipped (its one handler is called below).
-            mount_route = self.vendor_routes[prefix]
-            match, child_scope = mount_route.matches(scope)
-            if match is Match.FULL:
-                scope.update(child_scope)
-                scope.setdefault("router", scope["app"].router)
-                await mount_route.handle(scope, body_receive, tagging_send)
-            else:  # the bare prefix: the app redirects it
-                await self.app(scope, body_receive, tagging_send)
+            if not await self.apply_fault(ctx):
+                await self.call_vendor(ctx, prefix)
         except ConnectionDropped:
             raise
-        except HTTPException as exc:  # no such route or method: the vendor's 404 or 405
-            if not response_started:
-                response = await http_exception(Request(scope, receive), exc)
-                await response(scope, receive, tagging_send)
-        except FakeFilesError as err:
-            if not response_started:
-                await vendor.render_error(err)(scope, receive, tagging_send)
-        except ClientDisconnect:
-            status = status or 499
-        except Exception as exc:  # never a traceback to the client: the vendor's 500
-            logger.exception("fakefiles: unexpected error on %s %s", scope["method"],
-                             scope["path"])
-            if not response_started:
-                internal = FakeFilesError(
-                    f"Internal error in fakefiles: {type(exc).__name__}: {exc}", status=500
-                )
-                await vendor.render_error(internal)(scope, receive, tagging_send)
+        except Exception as exc:
+            await self.render_failure(ctx, exc)
         finally:
-            record()  # no-op when the response already recorded it
+            ctx.record()  # no-op when the response already recorded it
 
-    def pick_fault(
-        self, vendor: Vendor, scope: Scope, subpath: str, raw_headers: list[tuple[bytes, bytes]]
-    ) -> FaultRule | None:
-        for name, value in raw_headers:
+    async def apply_fault(self, ctx: RequestContext) -> bool:
+        """Delay, drop or answer for the vendor as a fault rule says; True if it answered."""
+        rule = self.pick_fault(ctx)
+        if rule is None:
+            return False
+        ctx.fault_id = rule.id
+        if rule.spec.delay_ms:
+            await asyncio.sleep(rule.spec.delay_ms / 1000)
+        if rule.spec.reset:
+            await ctx.send({"type": "http.response.start", "status": 200,
+                            "headers": [(b"content-length", b"1")]})
+            raise ConnectionDropped(f"fault {rule.id}: connection reset")
+        if rule.spec.status is None:
+            return False
+        response = fault_response(ctx.vendor, rule, file_id_in(ctx.subpath, ctx.vendor))
+        await response(ctx.scope, ctx.raw_receive, ctx.send)
+        return True
+
+    def pick_fault(self, ctx: RequestContext) -> FaultRule | None:
+        """The header's fault (``X-Fakefiles-Fault``), else the first rule that fires."""
+        for name, value in ctx.scope["headers"]:
             if name == FAULT_HEADER:
                 try:
                     spec = parse_header(value.decode("latin-1"))
@@ -314,8 +319,41 @@ class FakeMiddleware:
                 return FaultRule(id="header", spec=spec, matched=1, fired=1)
         if self.fake.faults.empty:
             return None
-        return self.fake.faults.pick(vendor.name, scope["method"], subpath,
-                                     file_id_in(subpath, vendor))
+        return self.fake.faults.pick(ctx.vendor.name, ctx.scope["method"], ctx.subpath,
+                                     file_id_in(ctx.subpath, ctx.vendor))
+
+    async def call_vendor(self, ctx: RequestContext, prefix: str) -> None:
+        """Straight to the vendor's Mount: the prefix is known, so the top-level router's
+        scan and the exception middleware are skipped (``render_failure`` does its work)."""
+        scope = ctx.scope
+        mount_route = self.vendor_routes[prefix]
+        match, child_scope = mount_route.matches(scope)
+        if match is Match.FULL:
+            scope.update(child_scope)
+            scope.setdefault("router", scope["app"].router)
+            await mount_route.handle(scope, ctx.body_receive, ctx.send)
+        else:  # the bare prefix: the app redirects it
+            await self.app(scope, ctx.body_receive, ctx.send)
+
+    async def render_failure(self, ctx: RequestContext, exc: Exception) -> None:
+        """An exception out of a vendor request, in the vendor's envelope: never a
+        traceback, and nothing once the response has started."""
+        scope, vendor = ctx.scope, ctx.vendor
+        if isinstance(exc, ClientDisconnect):
+            ctx.status = ctx.status or 499
+            return
+        response: Response
+        if isinstance(exc, HTTPException):  # no such route or method: the vendor's 404 or 405
+            response = await http_exception(Request(scope, ctx.raw_receive), exc)
+        elif isinstance(exc, FakeFilesError):
+            response = vendor.render_error(exc)
+        else:
+            logger.exception("fakefiles: unexpected error on %s %s", scope["method"],
+                             scope["path"], exc_info=exc)
+            response = vendor.render_error(FakeFilesError(
+                f"Internal error in fakefiles: {type(exc).__name__}: {exc}", status=500))
+        if not ctx.response_started:
+            await response(scope, ctx.raw_receive, ctx.send)
 
 
 def _body_headers(headers: list[tuple[bytes, bytes]]) -> tuple[int, bool]:
