@@ -24,3 +24,13 @@ def test_loading_the_pytest_plugin_imports_no_web_stack():
     code = "import sys, fakefiles.pytest_plugin; print('starlette' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_loading_fixtures_imports_no_web_stack():
+    """The fixtures layer knows no HTTP: vendors' declarations, not their handlers."""
+    code = ("import sys, fakefiles.fixtures, fakefiles.cli, fakefiles.settings; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'starlette' "
+            "or m.startswith('fakefiles.vendors.') and not m.endswith(('_info', '.info', "
+            "'.registry'))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "[]", result.stderr or result.stdout
