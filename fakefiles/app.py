@@ -18,7 +18,6 @@ import asyncio
 import logging
 import random
 import time
-from urllib.parse import unquote
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -36,7 +35,7 @@ from .faults import HEADER, FaultRule, parse_header
 from .journal import RawRequest
 from .settings import Settings
 from .vendors.base import Vendor
-from .vendors.registry import VENDORS
+from .vendors.registry import VENDORS, expose_headers
 
 logger = logging.getLogger("fakefiles")
 
@@ -78,7 +77,7 @@ def create_app(settings: Settings | None = None, *, fake: Fake | None = None) ->
             Middleware(
                 FakeMiddleware, fake=fake, mounts=mounts, vendor_routes=vendor_routes,
                 cors_origins=fake.settings.cors_origins,
-                expose_headers=["content-disposition", "x-request-id", "retry-after"],
+                expose_headers=expose_headers(),
             ),
         ],
         exception_handlers={HTTPException: http_exception},  # type: ignore[dict-item]
@@ -125,17 +124,6 @@ async def http_exception(request: Request, exc: HTTPException) -> Response:
             status_code=err.status, headers=err.headers,
         )
     return vendor.render_error(err)
-
-
-def file_id_in(subpath: str, vendor: Vendor) -> str | None:
-    """The file (or upload) id a vendor path names, for fault rules that match on it."""
-    segments = subpath.strip("/").split("/")
-    if len(segments) >= 2 and segments[0] in ("files", "uploads"):
-        candidate = segments[1]
-        if candidate in vendor.info.file_path_words and len(segments) >= 3:
-            candidate = segments[2]
-        return unquote(candidate)
-    return None
 
 
 def fault_response(vendor: Vendor, rule: FaultRule, file_id: str | None) -> Response:
@@ -205,7 +193,9 @@ class RequestContext:
             headers = list(message.get("headers") or ())
             if self.vary:
                 headers = with_vary_origin(headers)
-            headers.append((b"x-request-id", self.request_id.encode()))
+            request_id = self.request_id.encode()
+            for name in self.vendor.id_headers:
+                headers.append((name, request_id))
             message["headers"] = headers
         elif message["type"] == "http.response.body" and not message.get("more_body"):
             self.record()
@@ -301,7 +291,7 @@ class FakeMiddleware:
             raise ConnectionDropped(f"fault {rule.id}: connection reset")
         if rule.spec.status is None:
             return False
-        response = fault_response(ctx.vendor, rule, file_id_in(ctx.subpath, ctx.vendor))
+        response = fault_response(ctx.vendor, rule, ctx.vendor.info.file_id(ctx.subpath))
         await response(ctx.scope, ctx.raw_receive, ctx.send)
         return True
 
@@ -320,7 +310,7 @@ class FakeMiddleware:
         if self.fake.faults.empty:
             return None
         return self.fake.faults.pick(ctx.vendor.name, ctx.scope["method"], ctx.subpath,
-                                     file_id_in(ctx.subpath, ctx.vendor))
+                                     ctx.vendor.info.file_id(ctx.subpath))
 
     async def call_vendor(self, ctx: RequestContext, prefix: str) -> None:
         """Straight to the vendor's Mount: the prefix is known, so the top-level router's

@@ -18,7 +18,7 @@ from .faults import FaultBook, FaultSpec
 from .journal import SECRET_HEADERS, Journal
 from .settings import Settings
 from .store import DuplicateId, FileRecord, FileStore
-from .vendors.registry import VENDORS, secret_headers
+from .vendors.registry import VENDORS, secret_headers, secret_params
 
 if TYPE_CHECKING:
     from .persist import DataDir
@@ -46,7 +46,8 @@ class Fake:
         if self.settings.data_dir is not None:
             self._open_data_dir()
         self.faults = FaultBook(self.settings.seed)
-        self.journal = Journal(self.settings.journal_size, SECRET_HEADERS | secret_headers())
+        self.journal = Journal(self.settings.journal_size, SECRET_HEADERS | secret_headers(),
+                               secret_params())
         self.seeds: list[Seed] = []
         self._lock = threading.RLock()
         self._known_keys: set[str] = set(self.settings.api_keys)

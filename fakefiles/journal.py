@@ -53,10 +53,13 @@ class RawRequest(NamedTuple):
     seconds: float
     fault_id: str | None
 
-    def entry(self, secret: frozenset[str] = SECRET_HEADERS) -> JournalEntry:
+    def entry(self, secret: frozenset[str] = SECRET_HEADERS,
+              secret_params: frozenset[str] = frozenset()) -> JournalEntry:
+        query = self.query.decode("latin-1")
         return JournalEntry(
             id=self.id, time=self.time, vendor=self.vendor, method=self.method, path=self.path,
-            query=self.query.decode("latin-1"), headers=journal_headers(self.headers, secret),
+            query=masked_query(query, secret_params) if secret_params and query else query,
+            headers=journal_headers(self.headers, secret),
             body_size=self.body_size, status=self.status,
             duration_ms=round(self.seconds * 1000, 3), fault_id=self.fault_id,
         )
@@ -70,6 +73,15 @@ def mask_secret(value: str) -> str:
     tail = token[-4:] if len(token) >= 16 else ""
     masked = f"****{tail}"
     return f"{scheme} {masked}" if scheme else masked
+
+
+def masked_query(query: str, secret: frozenset[str]) -> str:
+    """``a=1&key=AIza…`` with the value of each ``secret`` parameter masked."""
+    parts = []
+    for part in query.split("&"):
+        name, sep, value = part.partition("=")
+        parts.append(f"{name}={mask_secret(value)}" if sep and name in secret else part)
+    return "&".join(parts)
 
 
 def journal_headers(raw: Iterable[tuple[bytes, bytes]],
@@ -87,9 +99,11 @@ def journal_headers(raw: Iterable[tuple[bytes, bytes]],
 
 
 class Journal:
-    def __init__(self, size: int = 1000, secret_headers: frozenset[str] = SECRET_HEADERS) -> None:
+    def __init__(self, size: int = 1000, secret_headers: frozenset[str] = SECRET_HEADERS,
+                 secret_params: frozenset[str] = frozenset()) -> None:
         self._lock = threading.Lock()
         self._secret = secret_headers
+        self._secret_params = secret_params
         self._entries: deque[JournalEntry | RawRequest] = deque(maxlen=size or None)
         self._enabled = size > 0
         self._raw = 0  # RawRequests recorded since the last read
@@ -117,7 +131,7 @@ class Journal:
         with self._lock:
             if self._raw:  # build the pending entries once, in place
                 self._entries = deque(
-                    (e.entry(self._secret) if isinstance(e, RawRequest) else e
+                    (e.entry(self._secret, self._secret_params) if isinstance(e, RawRequest) else e
                      for e in self._entries),
                     maxlen=self._entries.maxlen,
                 )

@@ -59,3 +59,18 @@ def test_sdk_base_urls():
     assert VENDORS["orq"].sdk_base_url("http://h", "/v2") == "http://h"
     assert VENDORS["openai"].sdk_base_url("http://h", "/v1") == "http://h/v1"
     assert set(fake.vendors) == set(REGISTERED)
+
+
+def test_journal_masks_key_query_parameters():
+    from fakefiles.journal import masked_query
+
+    assert masked_query("a=1&key=AIzaSyA-0123456789abcdef&b=2", frozenset({"key"})) == (
+        "a=1&key=****cdef&b=2")
+    assert masked_query("key", frozenset({"key"})) == "key"
+
+
+def test_fault_file_ids_follow_the_vendor():
+    assert VENDORS["vlmrun"].file_id("/files/hash/abc") == "abc"
+    assert VENDORS["openai"].file_id("/files/file-a%2Fb/content") == "file-a/b"
+    assert VENDORS["openai"].file_id("/uploads/upload_1/parts") == "upload_1"
+    assert VENDORS["orq"].file_id("/health") is None

@@ -61,6 +61,8 @@ class Vendor:
 
     def __init__(self, fake: Fake) -> None:
         self.fake = fake
+        # The response headers the middleware puts the request id in, ready to send.
+        self.id_headers = tuple(name.lower().encode() for name in self.info.id_headers)
 
     # -- to provide ----------------------------------------------------------------------
 

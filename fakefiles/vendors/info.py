@@ -13,6 +13,7 @@ import importlib
 import random
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from urllib.parse import unquote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -107,6 +108,11 @@ class VendorInfo:
     # Vendor data besides files its section adds to a Seed (orq: "projects"), or None.
     seed_kind: ClassVar[str | None] = None
     key_headers: ClassVar[tuple[str, ...]] = ("authorization",)  # masked in the journal
+    key_params: ClassVar[tuple[str, ...]] = ()  # query parameters holding a key (masked too)
+    # Response headers carrying the request id (the SDK reads it) and headers a browser
+    # page must be able to read (CORS expose), besides the ones every vendor has.
+    id_headers: ClassVar[tuple[str, ...]] = ("x-request-id",)
+    expose_headers: ClassVar[tuple[str, ...]] = ()
     # Words in /files/<word>/<id> paths (VLM Run's /files/hash/…) that are not file ids.
     file_path_words: ClassVar[frozenset[str]] = frozenset()
 
@@ -114,6 +120,17 @@ class VendorInfo:
         module, _, attribute = self.http.partition(":")
         vendor_class: type[Vendor] = getattr(importlib.import_module(module), attribute)
         return vendor_class
+
+    def file_id(self, subpath: str) -> str | None:
+        """The file (or upload) id a path under its prefix names, for fault rules that match
+        on ``file_id``: ``/files/<id>…``, ``/uploads/<id>…``, ``/files/<word>/<id>``."""
+        segments = subpath.strip("/").split("/")
+        if len(segments) >= 2 and segments[0] in ("files", "uploads"):
+            candidate = segments[1]
+            if candidate in self.file_path_words and len(segments) >= 3:
+                candidate = segments[2]
+            return unquote(candidate)
+        return None
 
     def sdk_base_url(self, origin: str, prefix: str) -> str:
         """Where to point its SDK when mounted at ``prefix``."""

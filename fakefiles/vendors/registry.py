@@ -39,6 +39,20 @@ def secret_headers() -> frozenset[str]:
     return frozenset(h.lower() for info in VENDORS.values() for h in info.key_headers)
 
 
+def secret_params() -> frozenset[str]:
+    """Every vendor's key query parameters: the journal masks them."""
+    return frozenset(p for info in VENDORS.values() for p in info.key_params)
+
+
+def expose_headers() -> list[str]:
+    """Response headers a browser page may read: the shared ones and each vendor's."""
+    names = ["content-disposition", "x-request-id", "retry-after"]
+    for info in VENDORS.values():
+        names += [h.lower() for h in (*info.id_headers, *info.expose_headers)
+                  if h.lower() not in names]
+    return names
+
+
 def literal(names: tuple[str, ...]) -> Any:
     """``Literal[names]`` built at run time (pydantic validates against it)."""
     return Literal[names]
