@@ -157,9 +157,9 @@ class RequestContext:
     """
 
     __slots__ = (
-        "scope", "vendor", "subpath", "request_id", "started", "when", "declared", "chunked",
-        "status", "counted", "fault_id", "response_started", "recorded", "vary", "journal",
-        "raw_receive", "_send",
+        "scope", "vendor", "subpath", "request_id", "started", "when", "declared", "status",
+        "counted", "fault_id", "response_started", "recorded", "vary", "journal",
+        "raw_receive", "body_receive", "_send",
     )
 
     def __init__(self, fake: Fake, prefix: str, vendor: Vendor, scope: Scope,
@@ -169,17 +169,26 @@ class RequestContext:
         self.request_id = f"req_{_request_ids.getrandbits(96):024x}"
         self.started = time.perf_counter()
         self.when = fake.clock.now()
-        self.declared, self.chunked = _body_headers(scope["headers"])
+        # Content-Length (or 0) and whether the body is chunked, in one pass (inline: this
+        # runs on every request).
+        declared, chunked = 0, False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+            elif name == b"transfer-encoding":
+                chunked = True
+        self.declared = declared
         self.status, self.counted = 0, 0
         self.fault_id: str | None = None
         self.response_started = self.recorded = False
         self.journal = fake.journal
         self.raw_receive, self._send = receive, send
-
-    @property
-    def body_receive(self) -> Receive:
-        """``receive``, counting bytes only when the request declares a body (HTTP/1.1)."""
-        return self.receive if self.declared or self.chunked else self.raw_receive
+        # What the vendor reads the body through: counted only when the request declares a
+        # body (HTTP/1.1), so a GET pays nothing.
+        self.body_receive: Receive = self.receive if declared or chunked else receive
 
     async def receive(self) -> Message:
         message = await self.raw_receive()
@@ -268,7 +277,8 @@ class FakeMiddleware:
         scope["fakefiles.vendor"] = vendor
         ctx = RequestContext(self.fake, prefix, vendor, scope, receive, send, vary)
         try:
-            if not await self.apply_fault(ctx):
+            rule = self.pick_fault(ctx)
+            if rule is None or not await self.apply_fault(ctx, rule):
                 await self.call_vendor(ctx, prefix)
         except ConnectionDropped:
             raise
@@ -277,11 +287,8 @@ class FakeMiddleware:
         finally:
             ctx.record()  # no-op when the response already recorded it
 
-    async def apply_fault(self, ctx: RequestContext) -> bool:
-        """Delay, drop or answer for the vendor as a fault rule says; True if it answered."""
-        rule = self.pick_fault(ctx)
-        if rule is None:
-            return False
+    async def apply_fault(self, ctx: RequestContext, rule: FaultRule) -> bool:
+        """Delay, drop or answer for the vendor as the rule says; True if it answered."""
         ctx.fault_id = rule.id
         if rule.spec.delay_ms:
             await asyncio.sleep(rule.spec.delay_ms / 1000)
@@ -344,20 +351,6 @@ class FakeMiddleware:
                 f"Internal error in fakefiles: {type(exc).__name__}: {exc}", status=500))
         if not ctx.response_started:
             await response(scope, ctx.raw_receive, ctx.send)
-
-
-def _body_headers(headers: list[tuple[bytes, bytes]]) -> tuple[int, bool]:
-    """(Content-Length or 0, whether the body is chunked), in one pass."""
-    length, chunked = 0, False
-    for name, value in headers:
-        if name == b"content-length":
-            try:
-                length = int(value)
-            except ValueError:
-                length = 0
-        elif name == b"transfer-encoding":
-            chunked = True
-    return length, chunked
 
 
 def with_vary_origin(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

@@ -49,6 +49,16 @@ class DataResponse(JSONResponse):
         return _ENCODER.encode(content).encode("utf-8")
 
 
+def bearer_key(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
 class Vendor:
     info: ClassVar[VendorInfo]
     name: ClassVar[str]  # info.name
@@ -83,9 +93,9 @@ class Vendor:
         ``info.build_section``); returns the API keys the data makes valid."""
         return ()
 
-    def api_key(self, request: Request) -> str | None:
-        """The request's API key (a bearer token unless the vendor says otherwise)."""
-        return bearer_key(request)
+    # The request's API key: a bearer token unless the vendor says otherwise (a plain
+    # function, not a method wrapping it: orq asks on every request).
+    api_key: Callable[[Request], str | None] = staticmethod(bearer_key)
 
     def namespace(self, request: Request) -> str:
         return self.name
@@ -156,16 +166,6 @@ class Vendor:
         key = self.api_key(request)
         if not self.fake.key_is_valid(key):
             raise self.unauthorized(key)
-
-
-def bearer_key(request: Request) -> str | None:
-    header = request.headers.get("authorization")
-    if not header:
-        return None
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
 
 
 def masked_key(key: str) -> str:
