@@ -16,6 +16,10 @@ signed download links. JSON in and out; a bad request gets 400/422 naming the fi
     DELETE /clock                  back to real time
     POST   /fixtures               YAML or JSON body: load more data, validated like files
     GET    /download/{file_id}     signed link (?ns=&expires=&signature=): the bytes, no auth
+
+Every call but /health and /download passes :func:`fakefiles.security.control_refusal` first
+(Host, Origin, admin token, a JSON or YAML Content-Type on every POST/DELETE). Fixtures sent
+here cannot read the server's files or add keys (unless --allow-fixture-keys).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from .errors import FakeFilesError
 from .fake import Fake
 from .faults import FaultSpec
 from .links import verify
+from .security import JSON_TYPES, YAML_TYPES, control_refusal
 from .store import DuplicateId
 from .vendors.base import download_response
 from .vendors.registry import VENDORS
@@ -181,14 +186,20 @@ async def real_clock(request: Request) -> Any:
 
 
 async def load_fixtures(request: Request) -> Any:
-    from .fixtures import FixtureError, load_fixture_text
+    from .fixtures import FixtureError, FixtureRefused, load_fixture_text
 
+    fake = fake_of(request)
     raw = await read_body(request, CONTROL_BODY_LIMIT)
     try:
-        seed = load_fixture_text(raw.decode("utf-8", "replace"), source="<request body>")
-        fake_of(request).load(seed)
+        # Whoever can reach this port may post fixtures: they never read the server's files,
+        # and grant keys only when the operator started the fake to allow it.
+        seed = load_fixture_text(raw.decode("utf-8", "replace"), source="<request body>",
+                                 content_paths=False, keys=fake.settings.allow_fixture_keys)
+        fake.load(seed)
+    except FixtureRefused as exc:
+        raise ControlError(403, str(exc), exc.field) from None
     except FixtureError as exc:
-        raise ControlError(422, str(exc), getattr(exc, "field", None)) from None
+        raise ControlError(422, str(exc), exc.field) from None
     except DuplicateId as exc:
         raise ControlError(409, f"Duplicate file id {exc}.", "id") from None
     loaded = {"files": len(seed.records), "faults": len(seed.faults)}
@@ -220,7 +231,7 @@ async def download(request: Request) -> Any:
 def admin_routes() -> list[BaseRoute]:
     """The control API's routes; each handler finds the fake in ``request.app.state``."""
     return [
-        route("/health", health, "GET"),
+        route("/health", health, "GET", guarded=False),  # docker's HEALTHCHECK; says nothing
         route("/reset", reset, "POST"),
         route("/state", state, "GET"),
         route("/faults", list_faults, "GET"),
@@ -232,13 +243,23 @@ def admin_routes() -> list[BaseRoute]:
         route("/clock", get_clock, "GET"),
         route("/clock", change_clock, "POST"),
         route("/clock", real_clock, "DELETE"),
-        route("/fixtures", load_fixtures, "POST"),
-        route("/download/{file_id:path}", download, "GET"),
+        route("/fixtures", load_fixtures, "POST", body_types=JSON_TYPES + YAML_TYPES),
+        # Signed links, fetched by pages on any origin (an <img src>): the signature is the key.
+        route("/download/{file_id:path}", download, "GET", guarded=False),
     ]
 
 
-def route(path: str, handler: Any, method: str) -> Route:
+def route(path: str, handler: Any, method: str, *, guarded: bool = True,
+          body_types: tuple[str, ...] = JSON_TYPES) -> Route:
+    """``guarded``: the call passes security.control_refusal (with ``body_types``) first."""
+
     async def endpoint(request: Request) -> Response:
+        if guarded:
+            refusal = control_refusal(request, fake_of(request).settings, body_types)
+            if refusal is not None:
+                return JSONResponse({"error": {"message": refusal.message,
+                                               "field": refusal.field}},
+                                    status_code=refusal.status)
         try:
             result = await handler(request)
         except ControlError as err:

@@ -3,8 +3,9 @@
 Request path::
 
     FakeMiddleware ─► the vendor's Mount (or the Router, for / and /_fakefiles/)
-      │ CORS (Starlette's, for requests with an Origin), which vendor (by prefix), then per
-      │ vendor request (a RequestContext): fault, journal, x-request-id and Vary, failures
+      │ CORS (Starlette's, for requests with an Origin; the control API's own origins, none
+      │ by default, for /_fakefiles/ but its download links), which vendor (by prefix), then
+      │ per vendor request (a RequestContext): fault, journal, x-request-id and Vary, failures
       │ rendered in the vendor's envelope
       ▼
     each registered vendor at its prefix (vendors/registry.py): /openai/v1, /impala/v1,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, fake: Fake | None = None) ->
             Middleware(
                 FakeMiddleware, fake=fake, mounts=mounts, vendor_routes=vendor_routes,
                 cors_origins=fake.settings.cors_origins,
+                control_origins=fake.settings.control_origins,
                 expose_headers=expose_headers(),
             ),
         ],
@@ -124,6 +126,12 @@ async def http_exception(request: Request, exc: HTTPException) -> Response:
             status_code=err.status, headers=err.headers,
         )
     return vendor.render_error(err)
+
+
+def is_control(path: str) -> bool:
+    """The control API, but not its signed download links (pages on any origin fetch those,
+    e.g. VLM Run's ``public_url`` in an ``<img>``)."""
+    return path.startswith("/_fakefiles") and not path.startswith("/_fakefiles/download/")
 
 
 def fault_response(vendor: Vendor, rule: FaultRule, file_id: str | None) -> Response:
@@ -236,7 +244,7 @@ class FakeMiddleware:
 
     def __init__(self, app: ASGIApp, fake: Fake, mounts: list[tuple[str, Vendor]],
                  vendor_routes: dict[str, Mount], cors_origins: list[str],
-                 expose_headers: list[str]) -> None:
+                 control_origins: list[str], expose_headers: list[str]) -> None:
         self.app = app
         self.fake = fake
         self.vendor_routes = vendor_routes
@@ -244,6 +252,9 @@ class FakeMiddleware:
         self.cors = CORSMiddleware(self.dispatch, allow_origins=cors_origins,
                                    allow_methods=["*"], allow_headers=["*"],
                                    expose_headers=expose_headers)
+        # The control API is no CORS target unless its origins are named (security.py).
+        self.control_cors = CORSMiddleware(self.dispatch, allow_origins=control_origins,
+                                           allow_methods=["*"], allow_headers=["*"])
 
     def resolve(self, path: str) -> tuple[str, Vendor] | None:
         """The vendor mount of a path: its first two segments (/openai/v1) win over its first
@@ -259,7 +270,8 @@ class FakeMiddleware:
         if scope["type"] == "http":
             for name, _ in scope["headers"]:
                 if name == b"origin":
-                    await self.cors(scope, receive, send)
+                    cors = self.control_cors if is_control(scope["path"]) else self.cors
+                    await cors(scope, receive, send)
                     return
         await self.dispatch(scope, receive, send, vary=True)
 

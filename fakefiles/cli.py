@@ -62,14 +62,24 @@ OPTIONS: tuple[Option, ...] = (
            choices=(*bare_choices("/v1"), "none")),
     Option("--v2", "FAKEFILES_V2", "vendor answering the bare /v2 prefix (default orq)",
            choices=(*bare_choices("/v2"), "none")),
-    Option("--auth", "FAKEFILES_AUTH", "permissive: any bearer key works (default); strict: "
-           "only --api-key keys and keys named in fixtures", choices=("permissive", "strict")),
+    Option("--auth", "FAKEFILES_AUTH", "permissive: any non-empty bearer key works, a missing "
+           "one gets the vendor's 401 (default); strict: only --api-key keys and keys named in "
+           "fixtures; none: every request, key or not",
+           choices=("permissive", "strict", "none")),
     Option("--api-key", "FAKEFILES_API_KEYS", "a key accepted under --auth strict; repeat for "
            "more (the variable: comma-separated)", repeat=True),
     Option("--max-upload-bytes", "FAKEFILES_MAX_UPLOAD_BYTES", "largest request body accepted "
            "(default 536870912; larger gets the vendor's 413)", int),
     Option("--cors-origin", "FAKEFILES_CORS_ORIGINS", "origin allowed by CORS; repeat for more "
            "(the variable: comma-separated; default *)", repeat=True),
+    Option("--control-origin", "FAKEFILES_CONTROL_ORIGINS", "origin whose pages may call "
+           "the control API; repeat for more (the variable: comma-separated; default none)",
+           repeat=True),
+    Option("--admin-token", "FAKEFILES_ADMIN_TOKEN", "a token every control API call but "
+           "health must send in the X-Fakefiles-Admin-Token header (default: none needed)"),
+    Option("--allow-fixture-keys", "FAKEFILES_ALLOW_FIXTURE_KEYS", "let fixtures posted to "
+           "/_fakefiles/fixtures add API keys and orq project keys (variable: 1 or 0)",
+           _flag_value),
     Option("--journal-size", "FAKEFILES_JOURNAL_SIZE", "requests kept in the journal "
            "(default 1000)", int),
     Option("--seed", "FAKEFILES_SEED", "seed for fault probabilities, and for Faker in fixtures "
@@ -83,7 +93,8 @@ OPTIONS: tuple[Option, ...] = (
            "(default: memory only); fixtures seed it when it is new, and on reset"),
 )
 ENVIRONMENT: list[tuple[str, str, str]] = [(o.flag, o.env, o.help) for o in OPTIONS]
-_SETTINGS_FIELDS = {"fixtures": "fixtures", "api_key": "api_keys", "cors_origin": "cors_origins"}
+_SETTINGS_FIELDS = {"fixtures": "fixtures", "api_key": "api_keys", "cors_origin": "cors_origins",
+                    "control_origin": "control_origins"}
 _CLI_ONLY = {"log_level", "access_log"}
 
 
@@ -122,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Run the fake server until SIGTERM or Ctrl-C.")
     for option in OPTIONS:
         help_text = f"{option.help} [env {option.env}]"
-        if option.flag == "--access-log":
+        if option.parse is _flag_value:  # a bare switch; its variable says 1 or 0
             serve.add_argument(option.flag, dest=option.dest, action="store_const", const=True,
                                default=None, help=help_text)
         elif option.repeat:

@@ -14,8 +14,9 @@
     api_keys: [sk-test]
 
 A file's content is one of ``content``, ``content_base64``, ``content_path`` (relative to
-the fixture file) or ``size``; with none or ``size``, content fitting the extension is made
-up (:mod:`fakefiles.samples`). A mistake raises :class:`FixtureError` with one line naming
+the fixture file; refused in text loaded with ``content_paths=False``, as the control API
+does) or ``size``; with none or ``size``, content fitting the extension is made up
+(:mod:`fakefiles.samples`). A mistake raises :class:`FixtureError` with one line naming
 the file, the line and the field; a file either loads whole or not at all.
 """
 
@@ -60,10 +61,16 @@ class FixtureError(Exception):
         self.source, self.line, self.field = source, line, field
 
 
-def _error(source: str, line: int | None, field: str | None, why: str) -> FixtureError:
+class FixtureRefused(FixtureError):
+    """A valid fixture asking for what its sender may not have: a ``content_path`` (the
+    server's files) or keys, when loaded with ``content_paths=False`` or ``keys=False``."""
+
+
+def _error(source: str, line: int | None, field: str | None, why: str,
+           kind: type[FixtureError] = FixtureError) -> FixtureError:
     where = source + (f":{line}" if line is not None else "")
-    return FixtureError(f"{where}: {field + ': ' if field else ''}{why}",
-                        source=source, line=line, field=field)
+    return kind(f"{where}: {field + ': ' if field else ''}{why}",
+                source=source, line=line, field=field)
 
 
 # -- the format ------------------------------------------------------------------------------
@@ -97,10 +104,15 @@ def load_fixture_file(path: str | Path, *, seed: int | None = None) -> Seed:
 
 def load_fixture_text(
     text: str, source: str = "<fixtures>", base_dir: str | Path | None = None,
-    *, seed: int | None = None,
+    *, seed: int | None = None, content_paths: bool = True, keys: bool = True,
 ) -> Seed:
     """YAML or JSON text as a Seed; relative ``content_path`` values resolve in ``base_dir``
-    (the current directory when None)."""
+    (the current directory when None).
+
+    ``content_paths=False`` refuses ``content_path`` and ``keys=False`` refuses ``api_keys``
+    (top level and orq projects') with :class:`FixtureRefused`: for text whose sender may
+    neither read this machine's files nor grant access (the control API).
+    """
     data, root = _parse(text, source)
     try:
         document: Any = FixtureDocument.model_validate({} if data is None else data)
@@ -111,7 +123,9 @@ def load_fixture_text(
         loc = tuple(error["loc"])
         raise _error(source, line_of(root, loc), field_path(loc), message) from None
     builder = _Builder(source, root, Path(base_dir) if base_dir is not None else None,
-                       document.seed if document.seed is not None else seed)
+                       document.seed if document.seed is not None else seed, content_paths)
+    if not keys:
+        builder.refuse_keys(document)
     with _FAKER_LOCK:
         return builder.build(document)
 
@@ -183,7 +197,7 @@ class _Builder:
     """Turns a validated document into records; checks what needs the whole file."""
 
     def __init__(self, source: str, root: yaml.Node | None, base_dir: Path | None,
-                 seed: int | None) -> None:
+                 seed: int | None, content_paths: bool = True) -> None:
         self.source, self.root, self.base_dir = source, root, base_dir
         # With a seed, made-up data depends on it and the file's name (so two files with the
         # same seed do not make the same ids); without one it differs on every load, so the
@@ -191,9 +205,22 @@ class _Builder:
         self.salt = f"{Path(source).name}:{seed}" if seed is not None else secrets.token_hex(8)
         self.now = time.time()
         self.ids: dict[str, str] = {}  # id -> the field that first used it
+        self.content_paths = content_paths
 
-    def fail(self, loc: Loc, message: str) -> FixtureError:
-        return _error(self.source, line_of(self.root, loc), field_path(loc), message)
+    def fail(self, loc: Loc, message: str,
+             kind: type[FixtureError] = FixtureError) -> FixtureError:
+        return _error(self.source, line_of(self.root, loc), field_path(loc), message, kind)
+
+    def refuse_keys(self, document: Any) -> None:
+        why = ("fixtures sent over HTTP cannot add API keys (start fakefiles with "
+               "--allow-fixture-keys to allow it)")
+        if document.api_keys:
+            raise self.fail(("api_keys",), why, FixtureRefused)
+        for name, info in VENDORS.items():
+            section = getattr(document, name)
+            loc = None if section is None else info.granted_keys(section)
+            if loc is not None:
+                raise self.fail(loc, why, FixtureRefused)
 
     def randomness(self, loc: Loc) -> tuple[random.Random, Faker]:
         """A random source per entry, so editing one entry leaves the others' data alone."""
@@ -283,6 +310,10 @@ class _Builder:
             except (binascii.Error, ValueError):
                 raise self.fail((*loc, "content_base64"), "not valid base64") from None
         if entry.content_path is not None:
+            if not self.content_paths:
+                raise self.fail((*loc, "content_path"), "fixtures sent over HTTP cannot read "
+                                "the server's files; use content or content_base64",
+                                FixtureRefused)
             path = Path(entry.content_path)
             if not path.is_absolute():
                 path = (self.base_dir or Path.cwd()) / path

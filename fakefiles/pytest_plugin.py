@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from .server import LiveServer
     from .store import FileRecord
 
-IN_PROCESS_ORIGIN = "http://fakefiles.test"
+IN_PROCESS_ORIGIN = "http://fakefiles.test"  # security.IN_PROCESS_HOST: a name of the fake
+RAW_KEY = "sk-fakefiles-test"  # what http() sends: every vendor but impala wants a key
 MARKER = "fakefiles"
 
 
@@ -102,11 +103,17 @@ class FakeFiles:
 
         return VENDORS[vendor].async_client(self, **kwargs)
 
-    def http(self) -> Any:
-        """An ``httpx.Client`` on the fake (raw HTTP)."""
+    def http(self, api_key: str | None = RAW_KEY) -> Any:
+        """An ``httpx.Client`` on the fake (raw HTTP) that sends ``api_key`` as a bearer key
+        (None: no key) and, when the fake has one, the admin token."""
         import httpx
 
-        return httpx.Client(base_url=self.url, **self.httpx_kwargs(httpx))
+        headers = {} if api_key is None else {"Authorization": f"Bearer {api_key}"}
+        if self.fake.settings.admin_token is not None:
+            from .security import TOKEN_HEADER
+
+            headers[TOKEN_HEADER] = self.fake.settings.admin_token
+        return httpx.Client(base_url=self.url, headers=headers, **self.httpx_kwargs(httpx))
 
     def openai(self, vendor: str = "openai", **kwargs: Any) -> Any:
         """A real ``openai.OpenAI`` (``vendor="impala"`` for impala.ai's base URL)."""
@@ -143,7 +150,9 @@ class FakeFiles:
         """Add files (same schema as the YAML fixtures) for this test only.
 
         ``seed(openai={"files": [{"filename": "a.txt", "content": b"hi"}]})``, a dict, or
-        YAML text. Bytes content is accepted. Returns the stored records.
+        YAML text. Bytes content is accepted. Returns the stored records. It runs in the
+        test's own process, so unlike ``POST /_fakefiles/fixtures`` it may name keys and
+        ``content_path`` (relative to the current directory).
         """
         from .fixtures import load_fixture_text
 

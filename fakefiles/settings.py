@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .vendors.registry import V1Choice, V2Choice
 
-AuthMode = Literal["permissive", "strict"]
+# none: every request, key or not (the old default); permissive: any non-empty key, a missing
+# one gets the vendor's own 401 (as the real services answer); strict: only configured keys.
+AuthMode = Literal["none", "permissive", "strict"]
 
 
 class Settings(BaseModel):
@@ -29,7 +31,12 @@ class Settings(BaseModel):
     spool_threshold: int = Field(1024 * 1024, ge=0)
     body_timeout: float = Field(30.0, gt=0)
     vlmrun_allowed_types: list[str] = Field(default_factory=list)  # empty: every type
-    cors_origins: list[str] = Field(default_factory=lambda: ["*"])
+    cors_origins: list[str] = Field(default_factory=lambda: ["*"])  # the vendor routes
+    # The control API (/_fakefiles/) is no CORS target unless origins are named here, and
+    # fixtures sent to it cannot add keys unless allowed (security.py, README "Security").
+    control_origins: list[str] = Field(default_factory=list)
+    admin_token: str | None = Field(None, min_length=1)
+    allow_fixture_keys: bool = False
     journal_size: int = Field(1000, ge=0)
     seed: int | None = None  # seeds fault probabilities (and Faker when a fixture has none)
     link_ttl: int = Field(3600, gt=0)  # lifetime of signed public/download URLs, seconds

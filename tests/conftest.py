@@ -17,6 +17,9 @@ from fakefiles.server import LiveServer
 from tests.contracts import ContractRecorder
 
 IN_PROCESS = "http://fakefiles.test"
+RAW_KEY = "sk-raw-test-0123456789"
+RAW_AUTH = {"authorization": f"Bearer {RAW_KEY}"}  # any non-empty key passes default auth
+JSON_TYPE = {"content-type": "application/json"}  # control POST/DELETE need it, body or not
 
 
 @pytest.fixture
@@ -33,8 +36,10 @@ def app(fake: Fake) -> Iterator[ContractRecorder]:
 
 @pytest.fixture
 def http(app: ContractRecorder) -> Iterator[httpx.Client]:
-    """A plain httpx client on the in-process app (for raw-HTTP tests)."""
-    with httpx.Client(transport=transport_for(httpx, app), base_url=IN_PROCESS) as client:
+    """A plain httpx client on the in-process app (for raw-HTTP tests), with a key: every
+    vendor but impala answers 401 without one."""
+    with httpx.Client(transport=transport_for(httpx, app), base_url=IN_PROCESS,
+                      headers=RAW_AUTH) as client:
         yield client
 
 

@@ -1,6 +1,7 @@
-"""Auth: permissive (any key, or none) and strict (keys from ``--api-key`` and fixtures), with
-each vendor's own 401 body, driven through the real SDKs; keys never echoed whole, never in
-the journal or the access log; orq projects isolated in both modes, signed links included."""
+"""Auth: permissive (any non-empty key; impala none), strict (keys from ``--api-key`` and
+fixtures) and none (every request), with each vendor's own 401 body, driven through the real
+SDKs; keys never echoed whole, never in the journal or the access log; orq projects isolated
+in both modes, signed links included."""
 
 from __future__ import annotations
 
@@ -152,14 +153,50 @@ def test_short_keys_are_not_echoed_at_all(strict: Any) -> None:
     assert body["error"]["message"].startswith("Incorrect API key provided: ***.")
 
 
-def test_permissive_takes_any_key_or_none(app: ContractRecorder) -> None:
+def test_permissive_takes_any_key(app: ContractRecorder) -> None:
+    for vendor in ("openai", "impala"):
+        sdk = openai_client(f"{IN_PROCESS}/{vendor}/v1", app, api_key="anything")
+        f = sdk.files.create(file=("a.txt", b"any key"), purpose="assistants")
+        assert sdk.files.retrieve(f.id).id == f.id
+
+
+def test_permissive_refuses_a_missing_key_with_each_vendors_401(app: ContractRecorder) -> None:
+    """As the real services do: a frontend that forgets the header finds out now."""
+    sdk = openai_client(f"{IN_PROCESS}/openai/v1", app, api_key="")  # sends no header
+    with pytest.raises(openai.AuthenticationError) as exc:
+        sdk.files.create(file=("a.txt", b"no key"), purpose="assistants")
+    assert exc.value.body == {"message": OPENAI_MISSING, "type": "invalid_request_error",
+                              "param": None, "code": None}
+    with pytest.raises(ErrorResponse) as orq_exc:
+        orq(app, None).files.list()
+    assert orq_exc.value.raw_response.status_code == 401 and orq_exc.value.data.code == 16
+    for header in (None, "Bearer ", "Bearer    ", "Basic dXNlcjpwYXNz"):
+        with raw(app, header=header) as http:
+            for path in ("/openai/v1/files", "/v1/files", "/orq/v2/files", "/v2/files",
+                         "/vlmrun/v1/files", "/vlmrun/v1/health"):
+                assert http.get(path).status_code == 401, (header, path)
+            vlmrun = http.get("/vlmrun/v1/files")
+            assert vlmrun.json() == {"detail": "Not authenticated"}
+            assert vlmrun.headers["www-authenticate"] == "Bearer"
+    assert not any(app.app.state.fake.store.records())
+
+
+def test_impala_wants_no_key_as_its_published_api_declares(app: ContractRecorder) -> None:
+    """docs.getimpala.ai: the OpenAPI document has `security: []` and no route adds one."""
+    sdk = openai_client(f"{IN_PROCESS}/impala/v1", app, api_key="")  # sends no header
+    f = sdk.files.create(file=("a.txt", b"no key"), purpose="assistants")
+    assert sdk.files.content(f.id).content == b"no key"
+
+
+def test_auth_none_takes_every_request() -> None:
+    app = create_app(fake=make_fake("none"))
     for key in ("anything", ""):
-        for vendor in ("openai", "impala"):
-            sdk = openai_client(f"{IN_PROCESS}/{vendor}/v1", app, api_key=key)
-            f = sdk.files.create(file=("a.txt", f"{key}!".encode()), purpose="assistants")
-            assert sdk.files.retrieve(f.id).id == f.id
-    with raw(app, header="Basic dXNlcjpwYXNz") as http:
-        assert http.get("/openai/v1/files").status_code == 200
+        sdk = openai_client(f"{IN_PROCESS}/openai/v1", app, api_key=key)
+        f = sdk.files.create(file=("a.txt", f"{key}!".encode()), purpose="assistants")
+        assert sdk.files.retrieve(f.id).id == f.id
+    with raw(app) as http:
+        for path in ("/orq/v2/files", "/vlmrun/v1/files", "/vlmrun/v1/health"):
+            assert http.get(path).status_code == 200, path
 
 
 # -- VLM Run (a live server: the SDK speaks requests) ---------------------------------------
@@ -186,7 +223,7 @@ def test_vlmrun_permissive(live: Live, tmp_path: Path) -> None:
     path = tmp_path / "a.txt"
     path.write_bytes(b"vlm permissive")
     assert vlm.files.get(vlm.files.upload(path).id).bytes == len(b"vlm permissive")
-    assert httpx.get(f"{live.url}/vlmrun/v1/files").status_code == 200  # no key at all
+    assert httpx.get(f"{live.url}/vlmrun/v1/files").status_code == 401  # no key at all
 
 
 # -- orq ------------------------------------------------------------------------------------

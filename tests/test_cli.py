@@ -110,7 +110,7 @@ def test_help_explains_every_flag_and_variable(capsys):
         assert help_text in serve_help.replace(f" [env {env}]", "")
         assert re.search(rf"^  {flag} +{env}$", top_help, re.M)
     flags = [flag for flag, _, _ in cli.ENVIRONMENT]
-    assert len(set(flags)) == len(flags) == 15
+    assert len(set(flags)) == len(flags) == 18
     assert all(env.startswith("FAKEFILES_") for _, env, _ in cli.ENVIRONMENT)
 
 
@@ -149,6 +149,25 @@ def test_flags_win_over_variables_and_lists_split():
     assert (defaults.port, defaults.v1, defaults.fixtures, log_level, access_log) == (
         8000, "openai", [], "info", False
     )
+    assert (defaults.auth, defaults.control_origins, defaults.admin_token,
+            defaults.allow_fixture_keys) == ("permissive", [], None, False)
+
+
+def test_control_plane_settings_from_flags_and_variables():
+    parser = cli.build_parser()
+    environ = {"FAKEFILES_CONTROL_ORIGINS": "http://localhost:5173, http://127.0.0.1:5173",
+               "FAKEFILES_ADMIN_TOKEN": "from-env", "FAKEFILES_ALLOW_FIXTURE_KEYS": "1",
+               "FAKEFILES_AUTH": "none"}
+    settings, _, _ = cli.settings_from(parser.parse_args(["serve"]), environ)
+    assert settings.control_origins == ["http://localhost:5173", "http://127.0.0.1:5173"]
+    assert (settings.admin_token, settings.allow_fixture_keys, settings.auth) == (
+        "from-env", True, "none")
+    flags = ["serve", "--admin-token", "t0k", "--allow-fixture-keys", "--control-origin",
+             "http://a.test", "--auth", "strict"]
+    settings, _, _ = cli.settings_from(parser.parse_args(flags), environ)
+    assert (settings.admin_token, settings.allow_fixture_keys, settings.auth) == (
+        "t0k", True, "strict")
+    assert settings.control_origins == ["http://a.test"]
 
 
 @pytest.mark.parametrize(("environ", "message"), [

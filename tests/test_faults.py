@@ -13,7 +13,7 @@ import pytest
 
 from fakefiles import Fake, Settings, create_app
 from fakefiles.faults import FaultSpec, parse_header
-from tests.conftest import IN_PROCESS, openai_client
+from tests.conftest import IN_PROCESS, JSON_TYPE, RAW_AUTH, openai_client
 
 pytestmark = pytest.mark.openai_sdk
 
@@ -78,7 +78,7 @@ def flaky_pattern(seed: int) -> list[int]:
     from fakefiles.inprocess import transport_for
 
     with httpx.Client(transport=transport_for(httpx, create_app(fake=fake)),
-                      base_url=IN_PROCESS) as http:
+                      base_url=IN_PROCESS, headers=RAW_AUTH) as http:
         return [http.get("/openai/v1/files").status_code for _ in range(24)]
 
 
@@ -126,13 +126,13 @@ def test_rules_match_on_file_id_and_method(openai_sdk, http):
 def test_fault_rules_are_listed_and_removed(http):
     one = add_fault(http, status=500, vendor="openai")
     add_fault(http, status=429, vendor="openai", headers={"Retry-After": "2"})
-    assert http.delete(f"/_fakefiles/faults/{one}").json() == {"deleted": 1}
+    assert http.delete(f"/_fakefiles/faults/{one}", headers=JSON_TYPE).json() == {"deleted": 1}
     limited = http.get("/openai/v1/files")
     assert limited.status_code == 429 and limited.headers["retry-after"] == "2"
     assert limited.json()["error"]["code"] == "rate_limit_exceeded"
-    assert http.delete("/_fakefiles/faults").json() == {"deleted": 1}
+    assert http.delete("/_fakefiles/faults", headers=JSON_TYPE).json() == {"deleted": 1}
     assert http.get("/openai/v1/files").status_code == 200
-    assert http.delete("/_fakefiles/faults/flt_nope").status_code == 404
+    assert http.delete("/_fakefiles/faults/flt_nope", headers=JSON_TYPE).status_code == 404
     listing = http.post("/_fakefiles/faults", json=[{"status": 500}, {"delay_ms": 5}])
     assert listing.status_code == 201 and len(listing.json()["ids"]) == 2
 
@@ -151,7 +151,7 @@ def test_bad_fault_rules_name_the_field(http, rule, field):
 
 
 def test_bad_control_bodies(http):
-    assert http.post("/_fakefiles/faults", content=b"{nope").status_code == 400
+    assert http.post("/_fakefiles/faults", content=b"{nope", headers=JSON_TYPE).status_code == 400
     assert http.post("/_fakefiles/faults", json={}).status_code == 422
     clock = http.post("/_fakefiles/clock", json={"advance_seconds": "soon"})
     assert clock.status_code == 422 and clock.json()["error"]["field"] == "advance_seconds"
@@ -179,7 +179,7 @@ def test_clock_drives_created_at_and_expiry_through_the_control_api(openai_sdk, 
     http.post("/_fakefiles/clock", json={"advance_seconds": 60})
     with pytest.raises(openai.NotFoundError):
         openai_sdk.files.retrieve(f.id)
-    assert http.delete("/_fakefiles/clock").json()["real"] is True
+    assert http.delete("/_fakefiles/clock", headers=JSON_TYPE).json()["real"] is True
 
 
 def test_reset_restores_fixtures_and_clears_faults_journal_and_clock(app, http, openai_sdk):
@@ -195,7 +195,7 @@ def test_reset_restores_fixtures_and_clears_faults_journal_and_clock(app, http, 
     openai_sdk.files.delete("file-seeded")
     add_fault(http, status=500, vendor="impala")
     http.post("/_fakefiles/clock", json={"advance_seconds": 99})
-    assert http.post("/_fakefiles/reset").json()["status"] == "ok"
+    assert http.post("/_fakefiles/reset", headers=JSON_TYPE).json()["status"] == "ok"
     assert [f.id for f in openai_sdk.files.list()] == ["file-seeded"]
     assert http.get("/_fakefiles/faults").json()["faults"] == []
     assert http.get("/_fakefiles/clock").json()["real"] is True
@@ -222,7 +222,7 @@ def test_journal_is_bounded():
     from fakefiles.inprocess import transport_for
 
     with httpx.Client(transport=transport_for(httpx, create_app(fake=fake)),
-                      base_url=IN_PROCESS) as http:
+                      base_url=IN_PROCESS, headers=RAW_AUTH) as http:
         for _ in range(5):
             http.get("/openai/v1/files")
         assert len(http.get("/_fakefiles/requests").json()["requests"]) == 3

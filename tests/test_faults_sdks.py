@@ -14,6 +14,7 @@ from vlmrun.client import VLMRun
 from vlmrun.client.exceptions import APIError, ResourceNotFoundError, ServerError
 
 from fakefiles.faults import FaultSpec
+from tests.conftest import RAW_AUTH
 
 
 def vlmrun(live) -> VLMRun:
@@ -94,7 +95,7 @@ def test_reset_fault_reaches_orq_as_a_connection_error(live):
 def test_the_journal_has_a_request_as_soon_as_its_answer_arrives(live):
     # Over a real socket the client may read the response before the server's task ends;
     # the entry must already be there (tests assert on it right after the call).
-    with httpx.Client(base_url=live.url) as client:
+    with httpx.Client(base_url=live.url, headers=RAW_AUTH) as client:
         for count in range(1, 41):
             assert client.get("/openai/v1/files").status_code == 200
             assert len(live.fake.journal.entries(vendor="openai")) == count

@@ -13,7 +13,7 @@ import httpx
 import openai
 import pytest
 
-from tests.conftest import IN_PROCESS, openai_client
+from tests.conftest import IN_PROCESS, RAW_AUTH, openai_client
 
 pytestmark = pytest.mark.openai_sdk
 
@@ -261,7 +261,7 @@ def test_live_server_whole_workflow(live):
     # The same store answers on the bare /v1 alias.
     bare = openai_client(f"{live.url}/v1")
     assert {f.filename for f in bare.files.list()} == {"u.txt"}
-    response = httpx.get(f"{live.url}/openai/v1/files/{created.id}")
+    response = httpx.get(f"{live.url}/openai/v1/files/{created.id}", headers=RAW_AUTH)
     assert response.status_code == 404 and response.headers["x-request-id"].startswith("req_")
 
 

@@ -29,7 +29,7 @@ from fakefiles.fixtures import load_fixture_text
 from fakefiles.inprocess import transport_for
 from fakefiles.persist import DataDirError
 from fakefiles.server import LiveServer
-from tests.conftest import IN_PROCESS, openai_client
+from tests.conftest import IN_PROCESS, RAW_AUTH, openai_client
 from tests.files_client import FilesClient, UnexpectedResponse, content, declared
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,7 +124,7 @@ def test_reset_clears_the_directory_and_puts_the_fixtures_back(tmp_path: Path) -
     fake = Fake(Settings(data_dir=data_dir))
     fake.load(seed)
     http = httpx.Client(transport=transport_for(httpx, create_app(fake=fake)),
-                        base_url=IN_PROCESS)
+                        base_url=IN_PROCESS, headers=RAW_AUTH)
     http.delete("/openai/v1/files/file-seeded").raise_for_status()
     http.post("/openai/v1/files", data={"purpose": "assistants"},
               files={"file": ("mine.txt", b"mine")}).raise_for_status()
@@ -175,7 +175,7 @@ def logged_dir(tmp_path: Path, files: int = 3) -> Path:
     data_dir = tmp_path / "data"
     fake = Fake(Settings(data_dir=data_dir))
     http = httpx.Client(transport=transport_for(httpx, create_app(fake=fake)),
-                        base_url=IN_PROCESS)
+                        base_url=IN_PROCESS, headers=RAW_AUTH)
     for n in range(files):
         http.post("/openai/v1/files", data={"purpose": "assistants"},
                   files={"file": (f"f{n}.txt", f"content {n}".encode())}).raise_for_status()

@@ -68,6 +68,9 @@ class Vendor:
         super().__init_subclass__(**kwargs)
         if "info" in cls.__dict__:
             cls.name, cls.title = cls.info.name, cls.info.title
+    # Whether the real service refuses a request without a key (a 401 under --auth
+    # permissive); --auth strict checks every vendor's keys regardless.
+    key_required: ClassVar[bool] = True
 
     def __init__(self, fake: Fake) -> None:
         self.fake = fake
@@ -104,9 +107,8 @@ class Vendor:
         return NotFound(f"File not found: {file_id}", param="file_id", location="path")
 
     def unauthorized(self, key: str | None) -> Unauthorized:
-        if key is None:
-            return Unauthorized("Missing bearer authentication in header.")
-        return Unauthorized("Invalid API key.")
+        """The vendor's own 401 for a missing (``None``) or unknown key."""
+        raise NotImplementedError
 
     # -- shared machinery ----------------------------------------------------------------
 
@@ -147,8 +149,7 @@ class Vendor:
 
         async def endpoint(request: Request) -> Response:
             try:
-                # Permissive auth takes any key or none: no header parsing on the hot path.
-                if not public and self.fake.settings.auth == "strict":
+                if not public:
                     self.authenticate(request)
                 result = await handler(request)
             except FakeFilesError as err:
@@ -161,10 +162,13 @@ class Vendor:
         return Route(path, endpoint, methods=[method], name=f"{self.name}.{handler.__name__}")
 
     def authenticate(self, request: Request) -> None:
-        """Strict auth: the bearer key must be one the fake knows (``route`` calls this only
-        under strict auth)."""
+        """The key check of ``--auth``: none takes every request; permissive any non-empty
+        key (where the vendor wants one at all); strict only keys the fake knows."""
+        auth = self.fake.settings.auth
+        if auth == "none" or (auth == "permissive" and not self.key_required):
+            return
         key = self.api_key(request)
-        if not self.fake.key_is_valid(key):
+        if key is None or (auth == "strict" and not self.fake.key_is_valid(key)):
             raise self.unauthorized(key)
 
 

@@ -29,6 +29,10 @@ class Impala(OpenAI):
     jsonl_only_purposes: ClassVar[tuple[str, ...]] = ()
     default_expiry: ClassVar[dict[str, int]] = {}
     keys_page: ClassVar[str | None] = None  # its 401s: OpenAI's wording, no OpenAI link
+    # impala's published OpenAPI document declares `security: []` and no per-route security,
+    # and its docs' curl examples (docs.getimpala.ai "Run your first batch", "Upload File")
+    # send no Authorization: the real service wants no key, so neither does --auth permissive.
+    key_required: ClassVar[bool] = False
 
     def routes(self) -> list[BaseRoute]:
         return self.file_routes()  # OpenAI's /files routes; impala has no Uploads API

@@ -17,6 +17,7 @@ from urllib.parse import unquote
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..mediatypes import is_media_type
 from ..store import FileRecord, FileStore
 from ..yamlnodes import Loc
 
@@ -55,6 +56,14 @@ class FileEntry(FixtureModel):
     expires_at: datetime | None = None
 
     _check_id = field_validator("id")(loose_id)
+
+    @field_validator("content_type")
+    @classmethod
+    def _header_safe(cls, value: str | None) -> str | None:
+        if value is not None and not is_media_type(value):  # downloads send it as a header
+            raise ValueError("a content type must be printable ASCII such as 'text/plain', "
+                             "with no line breaks")
+        return value
 
 
 class Generate(FixtureModel):
@@ -153,6 +162,11 @@ class VendorInfo:
                       ) -> tuple[list[FileRecord], list[Any]]:
         """(records, vendor data for the Seed) of its validated fixture section."""
         return build.files(self.name, section, (self.name,), self.name, None), []
+
+    def granted_keys(self, section: Any) -> Loc | None:
+        """Where its validated section gives API keys access (orq: a project's ``api_keys``),
+        or None: fixtures sent to the control API may not, unless the operator allows it."""
+        return None
 
     def generated_section(self, block: dict[str, Any], seed: int) -> dict[str, Any]:
         """The section ``fakefiles generate`` loads to make ``block``'s files."""

@@ -30,7 +30,7 @@ from ..errors import (
     Unauthorized,
     missing,
 )
-from ..mediatypes import guess_content_type
+from ..mediatypes import guess_content_type, is_media_type
 from ..store import FileRecord
 from .base import (
     Vendor,
@@ -229,6 +229,9 @@ class OpenAI(Vendor):
         mime_type = body.get("mime_type")
         if not isinstance(mime_type, str) or not mime_type:
             raise missing("mime_type")
+        if not is_media_type(mime_type):  # it becomes the Content-Type of downloads
+            raise InvalidParam("'mime_type' must be a MIME type such as 'text/plain'.",
+                               param="mime_type")
         purpose = check_purpose(body.get("purpose"), self.upload_purposes)
         expires = body.get("expires_after")
         if expires is not None and not isinstance(expires, dict):

@@ -45,7 +45,7 @@ from ..errors import (
     PayloadTooLarge,
     Unauthorized,
 )
-from ..mediatypes import guess_content_type
+from ..mediatypes import guess_content_type, is_media_type
 from ..store import FileRecord
 from .base import Vendor, check_filename, parse_int
 from .info import VendorInfo
@@ -288,9 +288,8 @@ class Orq(Vendor):
         if not isinstance(content, str):
             raise InvalidParam("'content' must be a base64 string.", param="content")
         mime = body.get("content_type")
-        if mime is not None and not (
-            isinstance(mime, str) and mime.isascii() and mime.isprintable() and len(mime) <= 255
-        ):  # it becomes the Content-Type of downloads: no line breaks, no Unicode
+        if mime not in (None, "") and not (isinstance(mime, str) and is_media_type(mime)):
+            # it becomes the Content-Type of downloads: no line breaks, no Unicode
             raise InvalidParam("'content_type' must be a MIME type such as 'text/plain'.",
                                param="content_type")
         # Everything cheap is checked before the (possibly large) content is decoded.

@@ -106,6 +106,12 @@ class OrqInfo(VendorInfo):
             records += build.files(self.name, entry, loc, namespace_for(project_id), project_id)
         return records, projects
 
+    def granted_keys(self, section: Any) -> Loc | None:
+        for index, entry in enumerate(section.projects):
+            if entry.api_keys:
+                return ("orq", "projects", index, "api_keys")
+        return None
+
     def generated_section(self, block: dict[str, Any], seed: int) -> dict[str, Any]:
         return {"projects": [{"api_keys": [f"orq-key-{seed}"], "generate": block}]}
 

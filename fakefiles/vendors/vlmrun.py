@@ -36,6 +36,7 @@ from ..errors import (
     InvalidParam,
     NotFound,
     PayloadTooLarge,
+    Unauthorized,
     UnsupportedMediaType,
 )
 from ..mediatypes import guess_content_type
@@ -120,6 +121,14 @@ class VlmRun(Vendor):
                 item["ctx"] = err.ctx
             return JSONResponse({"detail": [item]}, status_code=422, headers=err.headers)
         return JSONResponse({"detail": err.message}, status_code=err.status, headers=err.headers)
+
+    def unauthorized(self, key: str | None) -> Unauthorized:
+        """VLM Run's published definition guards its routes with FastAPI's ``HTTPBearer``,
+        which refuses a missing bearer key with ``{"detail": "Not authenticated"}`` and a
+        ``WWW-Authenticate: Bearer`` challenge (401, which the SDK reads as a bad key)."""
+        if key is None:
+            return Unauthorized("Not authenticated", headers={"WWW-Authenticate": "Bearer"})
+        return Unauthorized("Invalid API key.")
 
     def not_found(self, file_id: str) -> NotFound:
         shown = file_id if len(file_id) <= 100 else file_id[:100] + "…"

@@ -1,11 +1,16 @@
 """CORS for a frontend on another origin: preflights for an authorized multipart upload (and
-the fault header) on every vendor prefix and the control API, and readable headers and error
-bodies on the actual responses. In-process, so it runs without a browser."""
+the fault header) on every vendor prefix, none on the control API unless its origins are
+named, and readable headers and error bodies on the actual responses. In-process, so it runs
+without a browser."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
+
+from fakefiles import Settings, create_app
+from fakefiles.inprocess import transport_for
+from tests.conftest import IN_PROCESS
 
 ORIGIN = "http://127.0.0.1:5173"  # a dev server's origin, unlike the fake's
 FILE_ROUTES = ["/openai/v1/files", "/v1/files", "/impala/v1/files", "/vlmrun/v1/files",
@@ -13,7 +18,7 @@ FILE_ROUTES = ["/openai/v1/files", "/v1/files", "/impala/v1/files", "/vlmrun/v1/
 CONTROL_ROUTES = ["/_fakefiles/reset", "/_fakefiles/faults", "/_fakefiles/fixtures"]
 
 
-@pytest.mark.parametrize("path", FILE_ROUTES + CONTROL_ROUTES)
+@pytest.mark.parametrize("path", FILE_ROUTES)
 def test_preflight_for_an_authorized_multipart_post(http: httpx.Client, path: str) -> None:
     response = http.options(path, headers={
         "Origin": ORIGIN,
@@ -26,6 +31,22 @@ def test_preflight_for_an_authorized_multipart_post(http: httpx.Client, path: st
     allowed = {h.strip().lower() for h in response.headers["access-control-allow-headers"]
                .split(",")}
     assert {"authorization", "content-type", "x-fakefiles-fault"} <= allowed
+
+
+@pytest.mark.parametrize("path", CONTROL_ROUTES)
+def test_control_api_answers_no_preflight_unless_its_origins_are_named(path: str) -> None:
+    """No web page may drive the control API by default (tests/test_security.py has the
+    attacks); ``--control-origin`` names a frontend that may."""
+    preflight = {"Origin": ORIGIN, "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type,x-fakefiles-admin-token"}
+    for origins, allowed in (([], False), ([ORIGIN], True)):
+        app = create_app(Settings(control_origins=origins))
+        with httpx.Client(transport=transport_for(httpx, app), base_url=IN_PROCESS) as http:
+            response = http.options(path, headers=preflight)
+        assert (response.headers.get("access-control-allow-origin") == ORIGIN) is allowed
+        if allowed:
+            allowed_headers = response.headers["access-control-allow-headers"].lower()
+            assert "x-fakefiles-admin-token" in allowed_headers
 
 
 def upload(http: httpx.Client, path: str, headers: dict[str, str]) -> httpx.Response:
