@@ -292,3 +292,63 @@ def test_admin_token_guards_every_control_call_but_health() -> None:
         good = {"x-fakefiles-admin-token": "s3cret"}
         assert http.get("/_fakefiles/state", headers=good).status_code == 200
         assert http.post("/_fakefiles/reset", json={}, headers=good).status_code == 200
+
+
+# -- multipart part headers --------------------------------------------------------------------
+
+# (A bare CR python-multipart itself refuses, with the vendor's 400.)
+BAD_PART_TYPES = [b"text/plain\nX-Injected: 1", b"text/\x00plain",
+                  b"text/plain\x7f", "text/plain; name=\u00e9".encode()]
+
+
+def multipart(part_type: bytes, fields: dict[str, str]) -> tuple[bytes, str]:
+    body = b"".join(
+        b'--b\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+        % (name.encode(), value.encode()) for name, value in fields.items()
+    ) + (b'--b\r\nContent-Disposition: form-data; name="file"; filename="note.txt"\r\n'
+         b"Content-Type: " + part_type + b"\r\n\r\nthe bytes\r\n--b--\r\n")
+    return body, "multipart/form-data; boundary=b"
+
+
+def download_url(http: httpx.Client, vendor: str, file_id: str) -> str:
+    if vendor == "vlmrun":
+        return str(http.get(f"/vlmrun/v1/files/{file_id}").json()["public_url"])
+    if vendor == "orq":
+        return str(http.get(f"/orq/v2/files/{file_id}/content").json()["download_url"])
+    return f"/{vendor}/v1/files/{file_id}/content"
+
+
+@pytest.mark.parametrize("vendor", ["openai", "impala", "vlmrun", "orq"])
+@pytest.mark.parametrize("part_type", BAD_PART_TYPES)
+def test_a_part_type_no_header_can_carry_never_breaks_downloads(
+    live: Any, vendor: str, part_type: bytes,
+) -> None:
+    """A bare LF in a part's Content-Type once made every later download of the file drop
+    the connection (the server would not write that header): it is guessed instead."""
+    fields = {"openai": {"purpose": "assistants"}, "impala": {"purpose": "assistants"},
+              "vlmrun": {}, "orq": {"purpose": "retrieval"}}[vendor]
+    body, content_type = multipart(part_type, fields)
+    path = {"openai": "/openai/v1/files", "impala": "/impala/v1/files",
+            "vlmrun": "/vlmrun/v1/files?purpose=assistants", "orq": "/orq/v2/files"}[vendor]
+    with httpx.Client(base_url=live.url, headers={"authorization": f"Bearer {KEY}"}) as http:
+        upload = http.post(path, content=body, headers={"content-type": content_type})
+        assert upload.status_code in (200, 201), upload.text
+        stored = upload.json()["file"] if vendor == "orq" else upload.json()
+        file_id = stored["file_id"] if vendor == "orq" else stored["id"]
+        for _ in range(2):  # every later download, not only the first
+            download = http.get(download_url(http, vendor, file_id))
+            assert download.status_code == 200 and download.content == b"the bytes"
+            assert "x-injected" not in download.headers
+            assert download.headers["content-type"].isprintable()
+
+
+def test_uploads_api_and_fixtures_refuse_such_a_type(app: Any) -> None:
+    with client(app) as http:
+        created = http.post("/openai/v1/uploads", json={
+            "bytes": 2, "filename": "a.txt", "purpose": "assistants",
+            "mime_type": "text/plain\nX-Injected: 1"})
+        assert created.status_code == 400 and created.json()["error"]["param"] == "mime_type"
+        posted = http.post("/_fakefiles/fixtures", json={"openai": {"files": [
+            {"filename": "a.txt", "content": "x", "content_type": "text/plain\nX: 1"}]}})
+        assert posted.status_code == 422
+        assert posted.json()["error"]["field"] == "openai.files[0].content_type"
