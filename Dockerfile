@@ -6,6 +6,9 @@
 #
 # Every `fakefiles serve` flag can also be set with a FAKEFILES_* variable (-e FAKEFILES_AUTH=strict);
 # arguments after the image name are passed to `fakefiles serve` (e.g. --seed 7).
+# It listens on every interface, so its control API answers to any Host name; on a shared
+# network add -e FAKEFILES_AUTH=strict -e FAKEFILES_API_KEYS=... -e FAKEFILES_ADMIN_TOKEN=...
+# (README, "Security"). Clients send a key, as to the real services (any non-empty one).
 # tests/test_docker_entrypoint.py runs this file's ENTRYPOINT, ENV and HEALTHCHECK without docker.
 FROM python:3.12-slim
 

@@ -77,9 +77,46 @@ async function fault(result) {
   };
 }
 
+// What a hostile page would try against the control API: the issue-12 attacks, as requests a
+// browser sends unasked (no-cors, text/plain or a form: the answer stays hidden) and as one
+// that needs a preflight (a YAML type), which the control API does not answer. None may
+// change anything; the test checks the fake afterwards.
+const LEAK = "openai: {files: [{id: file-leak, filename: x, purpose: assistants, " +
+  "content_path: /etc/passwd}]}";
+const GRANT = "orq: {projects: [{project_id: proj_01JGRTKM006CW62Y816HKPP6V9, " +
+  "api_keys: [attacker]}]}";
+
+async function attempt(path, init) {
+  try {
+    const response = await fetch(`${BASE}${path}`, init);
+    return { type: response.type, status: response.status };
+  } catch (err) {  // a refused preflight, or an unreadable answer
+    return { error: String(err) };
+  }
+}
+
+async function hostile(result) {
+  const seen = {};
+  for (const [name, body] of [["leak", LEAK], ["grant", GRANT]]) {
+    seen[name] = {
+      plain: await attempt("/_fakefiles/fixtures",
+        { method: "POST", mode: "no-cors", headers: { "Content-Type": "text/plain" }, body }),
+      form: await attempt("/_fakefiles/fixtures",
+        { method: "POST", mode: "no-cors", body: new URLSearchParams({ body }) }),
+      yaml: await attempt("/_fakefiles/fixtures",
+        { method: "POST", headers: { "Content-Type": "application/yaml" }, body }),
+    };
+  }
+  seen.reset = await attempt("/_fakefiles/reset", { method: "POST", mode: "no-cors" });
+  seen.readState = await attempt("/_fakefiles/state", {});
+  const leak = await fetch(`${BASE}/openai/v1/files/file-leak/content`, { headers: AUTH });
+  seen.leakStatus = leak.status;
+  result.hostile = seen;
+}
+
 async function main() {
   const result = { origin: location.origin, base: BASE, errors: {} };
-  const steps = { openai, vlmrun, fault };
+  const steps = { openai, vlmrun, fault, hostile };
   if (typeof window.readmeExample === "function") steps.readme = async (r) => {
     r.readme = await window.readmeExample(BASE);
   };

@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from fakefiles.fake import Fake, derived_project
 from fakefiles.journal import JournalEntry
 from tests.browser.readme_examples import readme_example
 from tests.conftest import Live
@@ -100,6 +101,16 @@ class PageRun:
     url: str  # the fake's
     result: dict[str, Any]  # what the page wrote into #result, plus "site": its own origin
     journal: list[JournalEntry]  # what the fake saw
+    control: tuple[dict[str, Any], dict[str, Any]]  # control_state() before and after
+    stored: set[str]  # the ids in the store afterwards
+
+
+def control_state(fake: Fake) -> dict[str, Any]:
+    """What the page's attacks on the control API must leave alone."""
+    return {"leaked": fake.store.get("openai", "file-leak") is not None,
+            "seeds": len(fake.seeds), "faults": len(fake.faults.rules()),
+            "attacker valid": fake.key_is_valid("orq", "attacker"),
+            "attacker projects": fake.orq_projects_for("attacker")}
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +120,7 @@ def page_run(_live_session: Live, tmp_path_factory: pytest.TempPathFactory) -> I
     live = _live_session
     live.fake.reset()
     live.recorder.failures.clear()
+    before = control_state(live.fake)
     tmp_path = tmp_path_factory.mktemp("chromium")
     files = {
         "/page.html": ((HERE / "page.html").read_bytes(), "text/html; charset=utf-8"),
@@ -126,7 +138,8 @@ def page_run(_live_session: Live, tmp_path_factory: pytest.TempPathFactory) -> I
     assert text.startswith("{"), f"the page did not finish: {text!r}"
     result = json.loads(text)
     result["site"] = site.url
-    yield PageRun(live.url, result, live.fake.journal.entries())
+    yield PageRun(live.url, result, live.fake.journal.entries(),
+                  (before, control_state(live.fake)), {r.id for r in live.fake.store.records()})
     # Every JSON body the browser received matched the seeds' schemas.
     assert not live.recorder.failures, "\n".join(live.recorder.failures)
 
@@ -169,6 +182,26 @@ def test_page_on_another_origin_uses_every_route_it_needs(page_run: PageRun) -> 
     entries = page_run.journal
     assert entries and {e.headers.get("origin") for e in entries} == {result["site"]}
     assert {e.fault_id for e in entries if e.status == 503} == {"header"}
+
+
+def test_page_on_another_origin_cannot_drive_the_control_api(page_run: PageRun) -> None:
+    """The issue-12 attacks from a real page: the simple requests reach the server (their
+    answers hidden from the page) and are refused; the YAML one never passes its preflight;
+    nothing is read, loaded, reset or granted."""
+    hostile = page_run.result["hostile"]
+    for name in ("leak", "grant"):
+        assert hostile[name]["plain"] == {"type": "opaque", "status": 0}, hostile
+        assert hostile[name]["form"] == {"type": "opaque", "status": 0}, hostile
+        assert "Failed to fetch" in hostile[name]["yaml"]["error"], hostile
+    assert hostile["reset"] == {"type": "opaque", "status": 0}
+    assert "Failed to fetch" in hostile["readState"]["error"]  # no CORS: unreadable
+    assert hostile["leakStatus"] == 404
+    before, after = page_run.control
+    assert after == before
+    assert after["attacker projects"] == [derived_project("attacker")]
+    assert not after["leaked"] and not after["attacker valid"]
+    # The page's own uploads are still there: the no-cors reset changed nothing.
+    assert page_run.result["openaiUpload"]["body"]["id"] in page_run.stored
 
 
 def test_readme_browser_example_runs_verbatim(page_run: PageRun) -> None:
