@@ -123,3 +123,33 @@ def test_xdist_workers_have_their_own_server(pytester):
     urls = [next(iter(u)) for u in by_worker.values()]
     assert all(len(u) == 1 for u in by_worker.values())  # one server per worker session
     assert urls[0] != urls[1]
+
+
+def test_raw_http_client_sends_a_key_and_the_admin_token(pytester):
+    """``http()`` works against the default auth (a key) and a locked control API (the
+    token); ``seed()`` runs in the test's process, so it may name keys and content_path."""
+    pytester.makefile(".txt", local="local bytes")
+    pytester.makepyfile(test_raw="""
+        import pytest
+
+        def test_default(fakefiles):
+            with fakefiles.http() as http:
+                assert http.get("/openai/v1/files").status_code == 200
+                assert http.post("/_fakefiles/reset", json={}).status_code == 200
+            with fakefiles.http(api_key=None) as anonymous:
+                assert anonymous.get("/openai/v1/files").status_code == 401
+                assert anonymous.get("/impala/v1/files").status_code == 200
+
+        @pytest.mark.fakefiles(admin_token="t0k", auth="strict")
+        def test_locked(fakefiles_server):
+            fakefiles_server.seed(api_keys=["sk-fakefiles-test"], openai={"files": [
+                {"id": "file-local", "filename": "l.txt", "content_path": "local.txt"}]})
+            with fakefiles_server.http() as http:
+                assert http.get("/_fakefiles/state").status_code == 200
+                content = http.get("/openai/v1/files/file-local/content").content
+                assert content == b"local bytes"
+            with fakefiles_server.http() as http:
+                del http.headers["x-fakefiles-admin-token"]
+                assert http.get("/_fakefiles/state").status_code == 401
+    """)
+    run(pytester).assert_outcomes(passed=2)

@@ -352,3 +352,25 @@ def test_uploads_api_and_fixtures_refuse_such_a_type(app: Any) -> None:
             {"filename": "a.txt", "content": "x", "content_type": "text/plain\nX: 1"}]}})
         assert posted.status_code == 422
         assert posted.json()["error"]["field"] == "openai.files[0].content_type"
+
+
+def test_fixture_files_from_the_operator_keep_content_path(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A file named with --fixtures comes from the operator: its content_path still works,
+    relative to the file, whatever the working directory; the same text posted is refused."""
+    from fakefiles.fixtures import load_fixture_file
+
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "notes.md").write_bytes(b"# notes\n")
+    text = "openai: {files: [{id: file-notes, filename: n.md, content_path: data/notes.md}]}"
+    (tmp_path / "f.yaml").write_text(text)
+    monkeypatch.chdir("/")
+    fake = Fake(Settings(fixtures=[tmp_path / "f.yaml"]))
+    fake.load(load_fixture_file(tmp_path / "f.yaml"))
+    app = create_app(fake=fake)
+    with client(app) as http:
+        assert http.get("/openai/v1/files/file-notes/content").content == b"# notes\n"
+        posted = http.post("/_fakefiles/fixtures", content=text.replace("file-notes", "x"),
+                           headers={"content-type": "application/yaml"})
+        assert posted.status_code == 403
