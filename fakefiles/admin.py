@@ -254,13 +254,11 @@ def route(path: str, handler: Any, method: str, *, guarded: bool = True,
     """``guarded``: the call passes security.control_refusal (with ``body_types``) first."""
 
     async def endpoint(request: Request) -> Response:
-        if guarded:
-            refusal = control_refusal(request, fake_of(request).settings, body_types)
-            if refusal is not None:
-                return JSONResponse({"error": {"message": refusal.message,
-                                               "field": refusal.field}},
-                                    status_code=refusal.status)
         try:
+            if guarded:
+                refusal = control_refusal(request, fake_of(request).settings, body_types)
+                if refusal is not None:
+                    raise ControlError(*refusal)
             result = await handler(request)
         except ControlError as err:
             return JSONResponse({"error": {"message": err.message, "field": err.field}},
