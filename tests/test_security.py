@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from fakefiles import Fake, Settings, create_app
-from fakefiles.fake import derived_project
 from fakefiles.faults import FaultSpec
 from fakefiles.fixtures import load_fixture_text
 from fakefiles.inprocess import transport_for
+from fakefiles.vendors.orq import derived_project
 from tests.conftest import IN_PROCESS
 from tests.contracts import ContractRecorder
 
@@ -72,8 +72,8 @@ def snapshot(app: Any) -> dict[str, Any]:
         "seeds": len(fake.seeds),
         "faults": [rule.id for rule in fake.faults.rules()],
         "clock": (fake.clock.is_real, fake.clock.now() if not fake.clock.is_real else None),
-        "attacker valid": fake.key_is_valid("orq", ATTACKER),
-        "attacker projects": fake.orq_projects_for(ATTACKER),
+        "attacker valid": fake.key_is_valid(ATTACKER),
+        "attacker projects": fake.vendors["orq"].projects_for(ATTACKER),
     }
 
 

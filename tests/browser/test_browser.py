@@ -27,8 +27,9 @@ from typing import Any
 
 import pytest
 
-from fakefiles.fake import Fake, derived_project
+from fakefiles.fake import Fake
 from fakefiles.journal import JournalEntry
+from fakefiles.vendors.orq import derived_project
 from tests.browser.readme_examples import readme_example
 from tests.conftest import Live
 
@@ -109,8 +110,8 @@ def control_state(fake: Fake) -> dict[str, Any]:
     """What the page's attacks on the control API must leave alone."""
     return {"leaked": fake.store.get("openai", "file-leak") is not None,
             "seeds": len(fake.seeds), "faults": len(fake.faults.rules()),
-            "attacker valid": fake.key_is_valid("orq", "attacker"),
-            "attacker projects": fake.orq_projects_for("attacker")}
+            "attacker valid": fake.key_is_valid("attacker"),
+            "attacker projects": fake.vendors["orq"].projects_for("attacker")}
 
 
 @pytest.fixture(scope="module")
