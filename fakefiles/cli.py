@@ -12,7 +12,6 @@ import argparse
 import logging
 import os
 import signal
-import socket
 import sys
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +21,7 @@ from pydantic import ValidationError
 
 from . import __version__
 from .fixtures import FixtureError, generate_fixture, load_fixture_file
+from .server import LOOPS, PARSERS
 from .settings import Settings
 from .store import DuplicateId
 from .vendors.registry import VENDORS, bare_choices
@@ -91,11 +91,23 @@ OPTIONS: tuple[Option, ...] = (
            _flag_value),
     Option("--data-dir", "FAKEFILES_DATA_DIR", "keep files in this directory across restarts "
            "(default: memory only); fixtures seed it when it is new, and on reset"),
+    Option("--loop", "FAKEFILES_LOOP", "event loop: auto (default: uvloop when installed, "
+           "as the default install has it, else asyncio), asyncio or uvloop", choices=LOOPS),
+    Option("--http", "FAKEFILES_HTTP", "HTTP parser: auto (default: httptools when installed, "
+           "as the default install has it, else h11), h11 or httptools", choices=PARSERS),
 )
 ENVIRONMENT: list[tuple[str, str, str]] = [(o.flag, o.env, o.help) for o in OPTIONS]
 _SETTINGS_FIELDS = {"fixtures": "fixtures", "api_key": "api_keys", "cors_origin": "cors_origins",
                     "control_origin": "control_origins"}
-_CLI_ONLY = {"log_level", "access_log"}
+
+
+class Runtime(NamedTuple):
+    """The serve options that are not the fake's settings: how uvicorn runs."""
+
+    log_level: str = "info"
+    access_log: bool = False
+    loop: str = "auto"
+    http: str = "auto"
 
 
 class CliError(Exception):
@@ -160,8 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "serve":
-            settings, log_level, access_log = settings_from(args, os.environ)
-            return serve(settings, log_level, access_log)
+            settings, runtime = settings_from(args, os.environ)
+            return serve(settings, runtime)
         if args.command == "validate":
             return validate(args.files)
         if args.command == "generate":
@@ -183,8 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def settings_from(
     args: argparse.Namespace, environ: Mapping[str, str]
-) -> tuple[Settings, str, bool]:
-    """Settings from the flags, then the environment, then the defaults."""
+) -> tuple[Settings, Runtime]:
+    """Settings and runtime options from the flags, then the environment, then the defaults."""
     values: dict[str, Any] = {}
     given_as: dict[str, str] = {}
     for option in OPTIONS:
@@ -195,14 +207,13 @@ def settings_from(
             given_as[option.dest] = option.env
         if value is not None:
             values[option.dest] = value
-    log_level = values.pop("log_level", "info")
-    access_log = bool(values.pop("access_log", False))
+    runtime = Runtime(**{name: values.pop(name) for name in Runtime._fields if name in values})
     fields = {_SETTINGS_FIELDS.get(name, name): value for name, value in values.items()}
     for prefix in ("v1", "v2"):
         if fields.get(prefix) == "none":
             fields[prefix] = None
     try:
-        return Settings(**fields), log_level, access_log
+        return Settings(**fields), runtime
     except ValidationError as exc:
         error = exc.errors()[0]
         name = next((k for k, v in _SETTINGS_FIELDS.items() if v == error["loc"][0]),
@@ -227,13 +238,18 @@ def _from_env(option: Option, raw: str) -> Any:
     return parsed if option.repeat else parsed[0]
 
 
-def serve(settings: Settings, log_level: str = "info", access_log: bool = False) -> int:
+def serve(settings: Settings, runtime: Runtime | None = None) -> int:
     import uvicorn
 
     from .app import create_app, quiet_dropped_connections
     from .fake import Fake
     from .persist import DataDirError
+    from .server import listening_socket, missing_stack, uvicorn_config
 
+    runtime = runtime or Runtime()
+    problem = missing_stack(runtime.loop, runtime.http)
+    if problem is not None:
+        raise CliError(problem)
     seeds = [load_fixture_file(path, seed=settings.seed) for path in settings.fixtures]
     try:
         fake = Fake(settings)
@@ -245,13 +261,17 @@ def serve(settings: Settings, log_level: str = "info", access_log: bool = False)
         except DuplicateId as exc:
             raise CliError(f"{seed.source}: {exc} (an earlier fixture file has this id)") from None
     app = create_app(fake=fake)
-    sock = _listen(settings.host, settings.port)
-    logging.basicConfig(level=log_level.upper(), format="%(levelname)s: %(name)s: %(message)s")
-    config = uvicorn.Config(
-        app, log_level=log_level, access_log=access_log, lifespan="off",
-        timeout_graceful_shutdown=1,
-    )
-    server = uvicorn.Server(config)
+    try:
+        sock = listening_socket(settings.host, settings.port)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {settings.host}:{settings.port}: "
+                       f"{exc.strerror or exc}", 1) from None
+    logging.basicConfig(level=runtime.log_level.upper(),
+                        format="%(levelname)s: %(name)s: %(message)s")
+    server = uvicorn.Server(uvicorn_config(
+        app, loop=runtime.loop, http=runtime.http, log_level=runtime.log_level,
+        access_log=runtime.access_log,
+    ))
     quiet_dropped_connections()  # after uvicorn has configured its loggers
     # A wildcard address listens everywhere but cannot be browsed to: show localhost instead.
     host = {"0.0.0.0": "localhost", "::": "localhost", "": "localhost"}.get(
@@ -269,21 +289,6 @@ def serve(settings: Settings, log_level: str = "info", access_log: bool = False)
         signal.signal(sig, lambda *_: setattr(server, "should_exit", True))
     server.run(sockets=[sock])
     return 0
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise CliError(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 1) from None
-    # Listen now, not when uvicorn starts: a client that reads the banner and connects at
-    # once is queued instead of refused.
-    sock.listen(2048)
-    return sock
 
 
 def banner(origin: str, settings: Settings, files: int, mounts: Sequence[tuple[str, Any]]) -> str:

@@ -110,7 +110,7 @@ def test_help_explains_every_flag_and_variable(capsys):
         assert help_text in serve_help.replace(f" [env {env}]", "")
         assert re.search(rf"^  {flag} +{env}$", top_help, re.M)
     flags = [flag for flag, _, _ in cli.ENVIRONMENT]
-    assert len(set(flags)) == len(flags) == 18
+    assert len(set(flags)) == len(flags) == 20
     assert all(env.startswith("FAKEFILES_") for _, env, _ in cli.ENVIRONMENT)
 
 
@@ -134,8 +134,10 @@ def test_flags_win_over_variables_and_lists_split():
         "FAKEFILES_LOG_LEVEL": "debug", "FAKEFILES_JOURNAL_SIZE": "5",
         "FAKEFILES_MAX_UPLOAD_BYTES": "1000", "FAKEFILES_V2": "orq",
     }
-    settings, log_level, access_log = cli.settings_from(
-        parser.parse_args(["serve", "--port", "9200", "--api-key", "k3"]), environ
+    environ |= {"FAKEFILES_LOOP": "asyncio", "FAKEFILES_HTTP": "h11"}
+    settings, runtime = cli.settings_from(
+        parser.parse_args(["serve", "--port", "9200", "--api-key", "k3", "--http", "httptools"]),
+        environ,
     )
     assert (settings.port, settings.host, settings.api_keys) == (9200, "0.0.0.0", ["k3"])
     assert [str(p) for p in settings.fixtures] == ["a.yaml", "b.yaml", "c.yaml"]
@@ -144,11 +146,10 @@ def test_flags_win_over_variables_and_lists_split():
     assert (settings.body_timeout, settings.journal_size, settings.max_upload_bytes) == (
         2.5, 5, 1000
     )
-    assert (log_level, access_log) == ("debug", True)
-    defaults, log_level, access_log = cli.settings_from(parser.parse_args(["serve"]), {})
-    assert (defaults.port, defaults.v1, defaults.fixtures, log_level, access_log) == (
-        8000, "openai", [], "info", False
-    )
+    assert runtime == cli.Runtime("debug", True, "asyncio", "httptools")
+    defaults, runtime = cli.settings_from(parser.parse_args(["serve"]), {})
+    assert (defaults.port, defaults.v1, defaults.fixtures) == (8000, "openai", [])
+    assert runtime == cli.Runtime("info", False, "auto", "auto")
     assert (defaults.auth, defaults.control_origins, defaults.admin_token,
             defaults.allow_fixture_keys) == ("permissive", [], None, False)
 
@@ -158,13 +159,13 @@ def test_control_plane_settings_from_flags_and_variables():
     environ = {"FAKEFILES_CONTROL_ORIGINS": "http://localhost:5173, http://127.0.0.1:5173",
                "FAKEFILES_ADMIN_TOKEN": "from-env", "FAKEFILES_ALLOW_FIXTURE_KEYS": "1",
                "FAKEFILES_AUTH": "none"}
-    settings, _, _ = cli.settings_from(parser.parse_args(["serve"]), environ)
+    settings, _ = cli.settings_from(parser.parse_args(["serve"]), environ)
     assert settings.control_origins == ["http://localhost:5173", "http://127.0.0.1:5173"]
     assert (settings.admin_token, settings.allow_fixture_keys, settings.auth) == (
         "from-env", True, "none")
     flags = ["serve", "--admin-token", "t0k", "--allow-fixture-keys", "--control-origin",
              "http://a.test", "--auth", "strict"]
-    settings, _, _ = cli.settings_from(parser.parse_args(flags), environ)
+    settings, _ = cli.settings_from(parser.parse_args(flags), environ)
     assert (settings.admin_token, settings.allow_fixture_keys, settings.auth) == (
         "t0k", True, "strict")
     assert settings.control_origins == ["http://a.test"]
