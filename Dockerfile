@@ -17,7 +17,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# The package only: no test extras, no sources left behind in the image.
+# The package only (with uvloop and httptools, its default server stack): no test extras,
+# no sources left behind in the image.
 COPY pyproject.toml README.md /src/
 COPY fakefiles /src/fakefiles
 RUN pip install /src && rm -rf /src
@@ -25,9 +26,12 @@ RUN pip install /src && rm -rf /src
 # The repo's fixtures; mount a directory over /fixtures to serve your own default.yaml.
 COPY fixtures /fixtures
 
-RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent fakefiles
+# A home of its own for ~/.cache/fakefiles: the default fixtures' made-up names and text
+# (Faker's) are made once here at build time, so the container starts without importing Faker.
+RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/fakefiles fakefiles
 USER fakefiles
 WORKDIR /tmp
+RUN fakefiles validate /fixtures/default.yaml
 
 ENV FAKEFILES_HOST=0.0.0.0 \
     FAKEFILES_PORT=8000 \

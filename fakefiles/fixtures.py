@@ -32,20 +32,23 @@ import time
 import types
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 
 import yaml
-from faker import Faker
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from .blobs import blob_from_bytes
 from .fake import Seed
 from .faults import FaultSpec
-from .samples import content_type_for, make_content, plausible_filename
+from .madeup import MadeUp
+from .samples import content_type_for, make_content, needs_words, plausible_filename
 from .store import FileRecord
 from .vendors.info import ID_EPOCH, RECENT, FileEntry, FixtureModel, VendorFiles
 from .vendors.registry import VENDORS
 from .yamlnodes import DuplicateKey, Loc, compose, field_path, line_of
+
+if TYPE_CHECKING:  # imported when a fixture first makes something up (_faker), not before
+    from faker import Faker
 
 
 class FixtureError(Exception):
@@ -123,11 +126,14 @@ def load_fixture_text(
         loc = tuple(error["loc"])
         raise _error(source, line_of(root, loc), field_path(loc), message) from None
     builder = _Builder(source, root, Path(base_dir) if base_dir is not None else None,
-                       document.seed if document.seed is not None else seed, content_paths)
+                       document.seed if document.seed is not None else seed, text,
+                       content_paths)
     if not keys:
         builder.refuse_keys(document)
     with _FAKER_LOCK:
-        return builder.build(document)
+        built = builder.build(document)
+        builder.made.save()
+        return built
 
 
 def _parse(text: str, source: str) -> tuple[Any, yaml.Node | None]:
@@ -181,28 +187,48 @@ def _fields_at(loc: Loc) -> list[str]:
     return []
 
 
-# Faker takes ~0.4 s to build, so one instance serves every load; it is re-seeded per file
-# entry, under a lock, so loads on two threads cannot interleave its state.
+# Faker takes ~0.1 s to import and more to build, so it is made on first use (fixtures whose
+# files all have content never need it) and one instance serves every load; it is re-seeded
+# per file entry, under a lock, so loads on two threads cannot interleave its state.
 _FAKER_LOCK = threading.Lock()
 _FAKER: list[Faker] = []
 
 
 def _faker() -> Faker:
     if not _FAKER:
+        from faker import Faker
+
         _FAKER.append(Faker("en_US"))
     return _FAKER[0]
+
+
+class _Randomness:
+    """One entry's Faker, seeded from the entry's key, made when first used."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self._faker: Faker | None = None
+
+    @property
+    def faker(self) -> Faker:
+        if self._faker is None:
+            self._faker = _faker()
+            self._faker.seed_instance(self.key)
+        return self._faker
 
 
 class _Builder:
     """Turns a validated document into records; checks what needs the whole file."""
 
     def __init__(self, source: str, root: yaml.Node | None, base_dir: Path | None,
-                 seed: int | None, content_paths: bool = True) -> None:
+                 seed: int | None, text: str, content_paths: bool = True) -> None:
         self.source, self.root, self.base_dir = source, root, base_dir
         # With a seed, made-up data depends on it and the file's name (so two files with the
         # same seed do not make the same ids); without one it differs on every load, so the
         # same text can be loaded twice (control API, pytest seed()) without clashing ids.
         self.salt = f"{Path(source).name}:{seed}" if seed is not None else secrets.token_hex(8)
+        # Faker's part (names, text) of a seeded file is the same every run: cached.
+        self.made = MadeUp(self.salt if seed is not None else None, text)
         self.now = time.time()
         self.ids: dict[str, str] = {}  # id -> the field that first used it
         self.content_paths = content_paths
@@ -222,12 +248,11 @@ class _Builder:
             if loc is not None:
                 raise self.fail(loc, why, FixtureRefused)
 
-    def randomness(self, loc: Loc) -> tuple[random.Random, Faker]:
-        """A random source per entry, so editing one entry leaves the others' data alone."""
+    def randomness(self, loc: Loc) -> tuple[random.Random, _Randomness]:
+        """A random source per entry, so editing one entry leaves the others' data alone, and
+        its Faker (made and seeded only if the entry needs words)."""
         key = f"{self.salt}:{field_path(loc)}"
-        faker = _faker()
-        faker.seed_instance(key)
-        return random.Random(key), faker
+        return random.Random(key), _Randomness(key)
 
     def build(self, document: Any) -> Seed:
         seed = Seed(source=self.source, faults=list(document.faults),
@@ -256,14 +281,21 @@ class _Builder:
             for index in range(section.generate.count):
                 rng, faker = self.randomness((*gen_loc, index))
                 chosen = purpose or rng.choice(VENDORS[vendor].generated_purposes)
-                entry = FileEntry(filename=plausible_filename(chosen, faker, rng),
+                entry = FileEntry(filename=self.made_up_name((*gen_loc, index), chosen, faker),
                                   purpose=chosen)
                 records.append(self.file(vendor, entry, (*gen_loc, index), namespace, owner,
                                          (rng, faker)))
         return records
 
+    def made_up_name(self, loc: Loc, purpose: str, faker: _Randomness) -> str:
+        # Drawn from its own source, so a cached name leaves the entry's other random draws
+        # (id, date) where they were.
+        return self.made.text(f"{field_path(loc)}:filename", lambda: plausible_filename(
+            purpose, faker.faker, random.Random(f"{faker.key}:filename"),
+        ))
+
     def file(self, vendor: str, entry: FileEntry, loc: Loc, namespace: str,
-             owner: str | None, randomness: tuple[random.Random, Faker] | None = None,
+             owner: str | None, randomness: tuple[random.Random, _Randomness] | None = None,
              ) -> FileRecord:
         rng, faker = randomness or self.randomness(loc)
         purpose = self.purpose(vendor, entry.purpose or VENDORS[vendor].default_purpose,
@@ -296,7 +328,7 @@ class _Builder:
         return canonical
 
     def content(self, entry: FileEntry, loc: Loc, purpose: str,
-                rng: random.Random, faker: Faker) -> bytes:
+                rng: random.Random, faker: _Randomness) -> bytes:
         sources = [k for k in ("content", "content_base64", "content_path", "size")
                    if getattr(entry, k) is not None]
         if len(sources) > 1:
@@ -322,7 +354,12 @@ class _Builder:
             except OSError as exc:
                 raise self.fail((*loc, "content_path"),
                                 f"cannot read {path}: {exc.strerror or exc}") from None
-        return make_content(entry.filename, purpose, faker, rng, entry.size)
+        def make() -> bytes:
+            return make_content(entry.filename, purpose, lambda: faker.faker, rng, entry.size)
+
+        if not needs_words(entry.filename):  # random bytes or a PNG: cheap, and no Faker
+            return make()
+        return self.made.data(f"{field_path(loc)}:content", make)
 
 
 def generate_fixture(vendor: str, count: int, seed: int, purpose: str | None = None) -> str:

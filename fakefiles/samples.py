@@ -18,10 +18,12 @@ import struct
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-
-from faker import Faker
+from typing import TYPE_CHECKING
 
 from .mediatypes import guess_content_type
+
+if TYPE_CHECKING:  # imported by fixtures.py only when a fixture makes something up
+    from faker import Faker
 
 # Fixed, so the same fixture gives the same metadata on every machine (mimetypes reads the
 # system's tables, which differ); anything else falls back to guessing.
@@ -42,18 +44,26 @@ def content_type_for(filename: str) -> str:
     return CONTENT_TYPES.get(extension(filename)) or guess_content_type(filename)
 
 
+def needs_words(filename: str) -> bool:
+    """Whether :func:`make_content` asks Faker for words for this file (text and PDF)."""
+    ext = extension(filename)
+    return ext == "pdf" or ext in _TEXT_FORMATS
+
+
 def make_content(
-    filename: str, purpose: str, faker: Faker, rng: random.Random, size: int | None = None
+    filename: str, purpose: str, faker: Callable[[], Faker], rng: random.Random,
+    size: int | None = None,
 ) -> bytes:
-    """Bytes for ``filename``; exactly ``size`` of them when it is given."""
+    """Bytes for ``filename``; exactly ``size`` of them when it is given. ``faker()`` is
+    called only for the formats that need words (not PNG or binary)."""
     ext = extension(filename)
     if ext == "pdf":
-        return _pdf(faker, rng, size)
+        return _pdf(faker(), rng, size)
     if ext == "png":
         return _png(rng, size)
     text = _TEXT_FORMATS.get(ext)
     if text is not None:
-        return text(faker, rng, purpose).render(rng, size)
+        return text(faker(), rng, purpose).render(rng, size)
     return rng.randbytes(rng.randint(256, 4096) if size is None else size)
 
 

@@ -4,6 +4,9 @@ against the seeds' schemas, and real SDK clients wired to each."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +23,14 @@ IN_PROCESS = "http://fakefiles.test"
 RAW_KEY = "sk-raw-test-0123456789"
 RAW_AUTH = {"authorization": f"Bearer {RAW_KEY}"}  # any non-empty key passes default auth
 JSON_TYPE = {"content-type": "application/json"}  # control POST/DELETE need it, body or not
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Made-up fixture data is cached on disk (fakefiles/madeup.py): every run starts with an
+    empty cache of its own, never the developer's."""
+    folder = tempfile.mkdtemp(prefix="fakefiles-cache-")
+    os.environ["FAKEFILES_CACHE_DIR"] = folder
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 @pytest.fixture

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 from typing import Any
@@ -443,3 +446,43 @@ def test_default_fixtures_through_the_openai_sdk(seeded, openai_sdk):
     policy = openai_sdk.files.content("file-refundpolicy").content
     assert policy == (ROOT / "fixtures" / "data" / "refund-policy.md").read_bytes()
     assert openai_sdk.files.content("file-invoice2026").content.startswith(b"%PDF-")
+
+
+# -- made-up data cached between runs (fakefiles/madeup.py) ----------------------------------
+
+LOAD_DEFAULT = """
+import json, sys
+from fakefiles.fixtures import load_fixture_file
+seed = load_fixture_file(sys.argv[1])
+print(json.dumps({"faker": "faker" in sys.modules, "records": sorted(
+    (r.id, r.filename, r.blob.md5) for r in seed.records)}))
+"""
+
+
+def load_in_a_process(cache: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", LOAD_DEFAULT, str(DEFAULT)], capture_output=True, text=True,
+        timeout=60, check=True, env={**os.environ, "FAKEFILES_CACHE_DIR": str(cache)},
+    )
+    loaded: dict[str, Any] = json.loads(done.stdout)
+    return loaded
+
+
+def test_a_seeded_fixture_is_made_up_once_then_loads_without_faker(tmp_path):
+    first = load_in_a_process(tmp_path)
+    assert first["faker"] and len(list(tmp_path.glob("fixture-*.json"))) == 1
+    again = load_in_a_process(tmp_path)
+    assert not again["faker"] and again["records"] == first["records"]
+    for cached in tmp_path.glob("fixture-*.json"):
+        cached.write_text('{"format": 1, "values": {"openai.files[3]:content": ["b", "%%"]}}')
+    assert load_in_a_process(tmp_path)["records"] == first["records"]  # a bad cache: made anew
+    (tmp_path / "a-file").write_text("")  # a cache that cannot be written: made anew, no error
+    assert load_in_a_process(tmp_path / "a-file" / "cache")["records"] == first["records"]
+
+
+def test_unseeded_fixtures_are_not_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("FAKEFILES_CACHE_DIR", str(tmp_path))
+    load_fixture_text("openai: {files: [{filename: a.md}], generate: {count: 2}}")
+    assert list(tmp_path.iterdir()) == []
+    load_fixture_text("seed: 3\nopenai: {files: [{filename: a.bin}, {filename: b.png}]}")
+    assert list(tmp_path.iterdir()) == []  # bytes and images need no Faker: nothing to keep

@@ -87,7 +87,7 @@ class SectionBuilder(Protocol):
         ...
 
     def randomness(self, loc: Loc) -> tuple[random.Random, Any]:
-        """(a Random, a Faker) seeded for the entry at ``loc``."""
+        """(a Random, the entry's Faker made on first use) seeded for the entry at ``loc``."""
         ...
 
     def fail(self, loc: Loc, message: str) -> Exception:
