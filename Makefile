@@ -60,9 +60,13 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $(VENV)/.installed $@
 
-# Speed and memory against references measured in the same run (see bench/README.md).
+# Speed and memory against references measured in the same run (see bench/README.md). The
+# servers under test run from a venv of their own, installed by make run's own recipe (the
+# default install), so running the bench never changes what make run serves.
+BENCH_SERVE_VENV := .venv-bench-serve
 bench: $(VENV)/.installed-bench
-	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(MAKE) --no-print-directory VENV=$(BENCH_SERVE_VENV) $(BENCH_SERVE_VENV)/.installed
+	$(BIN)/python -m bench.run --serve-venv $(BENCH_SERVE_VENV) $(BENCH_ARGS)
 
 # Schemathesis against every vendor's OpenAPI document, with a larger budget than make test's 15.
 FUZZ_EXAMPLES ?= 200
@@ -78,4 +82,4 @@ soak: $(VENV)/.installed-test
 		pytest -s tests/test_soak.py tests/test_persistence.py::test_kill_9_in_a_loop_loses_no_acknowledged_upload $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) $(LATEST_VENV) build *.egg-info
+	rm -rf $(VENV) $(LATEST_VENV) $(BENCH_SERVE_VENV) build *.egg-info

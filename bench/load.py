@@ -258,19 +258,54 @@ async def _httpx_load(url: str, method: str, headers: dict[str, str], body: byte
 # -- the two kinds of server the benchmark starts ----------------------------------------------
 
 
+# Where the servers under test run from: the venv ``make bench`` installs exactly as
+# ``make run`` installs fakefiles (``--serve-venv``), else this interpreter's own.
+SERVE_BIN = Path(sys.executable).parent
+
+
+def use_serve_venv(venv: Path) -> None:
+    global SERVE_BIN
+    SERVE_BIN = venv.resolve() / "bin"
+    if not (SERVE_BIN / "fakefiles").exists():
+        raise SystemExit(f"bench: {venv} has no fakefiles (make bench installs it)")
+
+
+def serve_stack() -> str:
+    """What the serve venv runs: uvicorn and the loop and parser its "auto" picks."""
+    code = ("import importlib.util as u, importlib.metadata as m\n"
+            "names = ['uvicorn', 'starlette', 'uvloop', 'httptools']\n"
+            "print(', '.join(f'{n} {m.version(n)}' if u.find_spec(n) else f'no {n}' "
+            "for n in names))")
+    done = subprocess.run([str(SERVE_BIN / "python"), "-c", code], capture_output=True,
+                          text=True, timeout=60)
+    return done.stdout.strip() or f"unknown ({done.stderr.strip()[-200:]})"
+
+
 def uvicorn_flags() -> list[str]:
-    from .serve_seeded import server_options
-
-    options = server_options()
-    return ["--loop", options["loop"], "--http", options["http"], "--no-access-log",
-            "--workers", "1", "--log-level", "warning"]
+    """The reference on fakefiles' stack: uvicorn's auto loop and parser (what fakefiles serve
+    uses by default), no access log, one worker."""
+    return ["--no-access-log", "--workers", "1", "--log-level", "warning"]
 
 
-def bare_reference() -> Server:
-    """The reference app, empty, started by uvicorn's own command line (start-up baseline)."""
-    argv = [sys.executable, "-m", "uvicorn", "bench.reference_app:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", "{port}", *uvicorn_flags()]
-    return Server("reference", argv, health="/health")
+def bare_reference(files: int = 0, content_bytes: int = 0) -> Server:
+    """The reference app, started by uvicorn's own command line from the serve venv, holding
+    ``files`` files per vendor prefix."""
+    argv = [str(SERVE_BIN / "python"), "-m", "uvicorn", "bench.reference_app:create_app",
+            "--factory", "--host", "127.0.0.1", "--port", "{port}", *uvicorn_flags()]
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {"PYTHONPATH": root, "BENCH_REFERENCE_FILES": str(files),
+           "BENCH_REFERENCE_CONTENT_BYTES": str(content_bytes)}
+    return Server("reference", argv, health="/health", env=env)
+
+
+def fakefiles_serve(fixtures: Path | None = None, env: dict[str, str] | None = None,
+                    cpu: str | None = SERVER_CPU) -> Server:
+    """``fakefiles serve`` from the serve venv, as a user starts it."""
+    argv = [str(SERVE_BIN / "fakefiles"), "serve", "--host", "127.0.0.1", "--port", "{port}",
+            "--log-level", "warning"]
+    if fixtures is not None:
+        argv += ["--fixtures", str(fixtures)]
+    return Server("fakefiles serve", argv, health="/_fakefiles/health", env=env, cpu=cpu)
 
 
 def seeded_server(workdir: Path, *, files: int, content_bytes: int, app: str = "fakefiles",

@@ -7,7 +7,9 @@ shape needs. Per-request work that the wire shape demands stays per request (VLM
 signed ``public_url``, orq's ``download_url``). Uploads go through ``request.form()``, which
 spools parts over 1 MiB to disk: the "disk-spooled upload" reference.
 
-``python -m bench.serve_seeded --app reference`` seeds it and serves it like fakefiles.
+``BENCH_REFERENCE_FILES=N uvicorn bench.reference_app:create_app --factory`` holds N files per
+vendor (``BENCH_REFERENCE_CONTENT_BYTES`` each), made at start; ``python -m bench.serve_seeded
+--app reference`` seeds it the same way.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import base64
 import hashlib
 import hmac
 import os
+import random
 import time
 import uuid
 from datetime import datetime, timezone
@@ -151,8 +154,24 @@ PREFIXES = {"openai": "/openai/v1", "impala": "/impala/v1", "vlmrun": "/vlmrun/v
             "orq": "/orq/v2"}
 
 
+def seed(files: Files, count: int, content_bytes: int, rng: random.Random,
+         distinct: bool = False) -> tuple[str, str]:
+    """``count`` files of ``content_bytes`` each; (newest id, id at the middle position)."""
+    shared = rng.randbytes(content_bytes)
+    start = 1_700_000_000.0
+    for i in range(count):
+        data = rng.randbytes(content_bytes) if distinct else shared
+        files.add(f"file-{i}.bin", "assistants", data, created_at=start + i)
+    order = files.order
+    return order[-1], order[len(order) - 1 - min(count // 2, max(count - 1, 0))]
+
+
 def create_app() -> Starlette:
     vendors = {name: Files(name) for name in PREFIXES}
+    count = int(os.environ.get("BENCH_REFERENCE_FILES") or 0)
+    rng = random.Random(1234)
+    for files in vendors.values() if count else ():
+        seed(files, count, int(os.environ.get("BENCH_REFERENCE_CONTENT_BYTES") or 1024), rng)
 
     async def download(request: Request) -> Response:
         query = request.query_params

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import http_bench, memory, startup
-from .load import ensure_wrk
+from .load import ensure_wrk, serve_stack, use_serve_venv
 from .report import Report, Row, fmt, table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,19 +38,15 @@ SECTIONS = ("http", "scale", "startup", "inprocess", "memory")
 HTTP_REASON = (
     "per request fakefiles journals it, checks faults, adds x-request-id and Vary, resolves the "
     "vendor's namespace (orq: the key's projects), reads the store under its lock and renders "
-    "the record; the reference returns a ready dict. The 'server CPU' row is that cost "
-    "(about 1.2-1.5x here): no hotspot left, ~50 more Python calls a request (py-spy, callgrind); "
-    "reaching 0.85x needs a compiled hot path (mypyc) or fewer features per request"
+    "the record; the reference returns a ready dict. In-app (ASGI calls, no server) a GET costs "
+    "1.16x the reference's instructions (callgrind: 207k vs 178k) but 1.3-1.9x its time: the "
+    "extra is spread thin (py-spy: locks of the store and journal ~3%, the Origin scan ~3%, "
+    "the journal record ~5%, no line above 3%); see the 'server CPU' rows. Reaching 0.85x needs "
+    "a compiled hot path (mypyc) or fewer features per request"
 )
 REASONS: dict[tuple[str, str], tuple[str, float]] = {  # (name part, unit): (why, figure)
     ("GET by id", "req/s"): (HTTP_REASON, 0.55),
     ("list (limit 20)", "req/s"): (HTTP_REASON, 0.55),
-    ("fakefiles serve", "ms"): (
-        "importing faker (~60 ms), pydantic (~40 ms) and yaml (~15 ms) and building the default "
-        "fixtures' Faker content (~90-170 ms) take longer than the bare reference's whole "
-        "start-up (~140-210 ms; python -X importtime, cProfile). Reaching 2x needs Faker only "
-        "for fixtures that generate content, generated fixtures cached by content hash, and "
-        "settings without pydantic", 3.5),
 }
 
 
@@ -86,6 +82,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-wrk", action="store_true", help="use the httpx load loop")
     parser.add_argument("--no-install", action="store_true", help="never apt-get install wrk")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument("--serve-venv", type=Path, default=None,
+                        help="venv with fakefiles installed as make run installs it (make bench "
+                        "makes .venv-bench-serve); default: this interpreter's")
     args = parser.parse_args(argv)
     if args.quick:
         args.duration, args.scale_duration = 0.5, 0.5
@@ -103,8 +102,14 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     wrk = None if args.no_wrk else ensure_wrk(install=not args.no_install)
     tool = wrk and "wrk" or "httpx asyncio loop (wrk not available)"
+    if args.serve_venv is not None:
+        use_serve_venv(args.serve_venv)
+    info["serve_venv"] = str(args.serve_venv or Path(sys.executable).parent.parent)
+    info["serve_stack"] = serve_stack()
     print(f"fakefiles bench: {info['cpus']} × {info['cpu']}, Python {info['python']}, "
-          f"commit {info['commit']}, load: {tool}", flush=True)
+          f"commit {info['commit']}, load: {tool}\n"
+          f"servers from {info['serve_venv']}: {info['serve_stack']} (uvicorn's auto loop and "
+          f"parser, as fakefiles serve defaults to)", flush=True)
     report = Report()
     scale_sizes = (100, 1000) if args.quick else http_bench.SIZES
     with tempfile.TemporaryDirectory(prefix="fakefiles-bench-") as tmp:
@@ -113,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         # would add the compile time of every module to each start-up), in the temp dir.
         os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
         os.environ["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
+        # fakefiles' made-up fixture data cache (fakefiles/madeup.py), kept in the run too.
+        os.environ["FAKEFILES_CACHE_DIR"] = str(workdir / "madeup-cache")
 
         def memory_section() -> None:
             memory.big_file(report, workdir, repeats=args.repeats, size=args.big_mib * 1024**2)
@@ -124,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             "scale": lambda: http_bench.scale(report, workdir, repeats=args.repeats,
                                               duration=args.scale_duration, wrk=wrk,
                                               sizes=scale_sizes),
-            "startup": lambda: startup.startup(report, repeats=args.repeats),
+            "startup": lambda: startup.startup(report, repeats=args.repeats, workdir=workdir),
             "inprocess": lambda: startup.roundtrip(report, repeats=args.repeats),
             "memory": memory_section,
         }

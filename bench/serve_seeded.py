@@ -26,28 +26,11 @@ from fakefiles import Fake, Settings, create_app
 from fakefiles.blobs import blob_from_bytes
 from fakefiles.fake import Seed
 from fakefiles.inprocess import transport_for
+from fakefiles.server import listening_socket, uvicorn_config
 
-from .vendors import AUTH, PROFILES, Call, Profile, file_id_in, id_like
+from .vendors import AUTH, PAGE, PROFILES, Call, Profile, file_id_in, id_like
 
 SMALL_UPLOAD = 1024  # bytes in the upload the load generator repeats
-
-
-def server_options() -> dict[str, Any]:
-    """uvloop and httptools where installed, no access log, one worker."""
-    options: dict[str, Any] = {"access_log": False, "log_level": "warning", "workers": 1}
-    try:
-        import uvloop  # noqa: F401
-
-        options["loop"] = "uvloop"
-    except ImportError:
-        options["loop"] = "asyncio"
-    try:
-        import httptools  # noqa: F401
-
-        options["http"] = "httptools"
-    except ImportError:
-        options["http"] = "h11"
-    return options
 
 
 def send(client: httpx.Client, call: Call) -> tuple[int, Any]:
@@ -82,13 +65,9 @@ def seed_fakefiles(fake: Fake, client: httpx.Client, prefix: str, profile: Profi
 
 
 def seed_reference(files: Any, args: argparse.Namespace, rng: random.Random) -> tuple[str, str]:
-    shared = rng.randbytes(args.content_bytes)
-    start = 1_700_000_000.0
-    for i in range(args.files):
-        data = rng.randbytes(args.content_bytes) if args.distinct else shared
-        files.add(f"file-{i}.bin", "assistants", data, created_at=start + i)
-    order = files.order
-    return order[-1], order[len(order) - 1 - deep(args.files)]
+    from .reference_app import seed
+
+    return seed(files, args.files, args.content_bytes, rng, args.distinct)
 
 
 def deep(files: int) -> int:
@@ -182,7 +161,34 @@ def main(argv: list[str] | None = None) -> None:
     if args.app == "fakefiles":
         fake.journal.clear()
     args.manifest.write_text(json.dumps({"vendors": entries}, indent=1))
-    uvicorn.run(app, host="127.0.0.1", port=args.port, lifespan="off", **server_options())
+    # Served as fakefiles serve serves: its listening socket and uvicorn settings.
+    sock = listening_socket("127.0.0.1", args.port)
+    uvicorn.Server(uvicorn_config(app)).run(sockets=[sock])
+
+
+def live_manifest(base_url: str, files: int, workdir: Path) -> dict[str, Any]:
+    """The manifest of a server started elsewhere (``fakefiles serve``, the reference) holding
+    ``files`` files per vendor prefix: ids read from its lists, routes probed over HTTP."""
+    from .reference_app import PREFIXES
+
+    args = argparse.Namespace(files=files, manifest=workdir / "manifest.json")
+    workdir.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(1234)
+    entries: list[dict[str, Any]] = []
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        for name, prefix in PREFIXES.items():
+            profile = PROFILES[name]
+            listing = profile.list_first(prefix).replace(f"limit={PAGE}", f"limit={files}")
+            status, body = send(client, Call("GET", listing, AUTH))
+            rows = body if isinstance(body, list) else (body or {}).get("data", [])
+            found = [file_id_in(row) for row in rows] if 200 <= status < 300 else []
+            ids: tuple[str, str] | str = f"n/a (route missing: list → {status})"
+            if found and all(found):
+                ids = (str(found[0]), str(found[min(deep(files), len(found) - 1)]))
+            entries.append(describe(client, prefix, profile, ids, args, rng))
+    manifest = {"vendors": entries}
+    args.manifest.write_text(json.dumps(manifest, indent=1))
+    return manifest
 
 
 if __name__ == "__main__":

@@ -17,15 +17,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .load import SERVER_CPU, Server, bare_reference, pinned, uvicorn_flags
+from .load import CLIENT_CPU, SERVER_CPU, bare_reference, fakefiles_serve, pinned
 from .report import Report, Row, Target, stat
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FIXTURES = ROOT / "fixtures" / "default.yaml"
 
 
-def child(mode: str, timeout: float = 120) -> dict[str, Any]:
-    argv = pinned([sys.executable, "-m", "bench.startup", mode], SERVER_CPU)
+def child(mode: str, *args: str, timeout: float = 120) -> dict[str, Any]:
+    argv = pinned([sys.executable, "-m", "bench.startup", mode, *args], SERVER_CPU)
     done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     if done.returncode != 0:
         raise RuntimeError(f"bench.startup {mode} failed:\n{done.stderr[-3000:]}")
@@ -33,50 +33,38 @@ def child(mode: str, timeout: float = 120) -> dict[str, Any]:
     return result
 
 
-def serve_command() -> tuple[list[str], str] | str:
-    """``fakefiles serve`` with the default fixtures, or why it cannot be measured."""
-    script = Path(sys.executable).with_name("fakefiles")
-    if importlib.util.find_spec("fakefiles.cli") is None or not script.exists():
-        return "n/a (fakefiles serve missing)"
-    argv = [str(script), "serve", "--host", "127.0.0.1", "--port", "{port}"]
-    if DEFAULT_FIXTURES.exists():
-        argv += ["--fixtures", str(DEFAULT_FIXTURES)]
-    return argv, "/_fakefiles/health"
-
-
-def startup(report: Report, *, repeats: int) -> None:
+def startup(report: Report, *, repeats: int, workdir: Path) -> None:
+    """``fakefiles serve`` with the default fixtures against the bare reference, spawn → first
+    200, both from the serve venv. The untimed first start of each fills the bytecode cache
+    and fakefiles' made-up data cache (madeup.py), as a user's first run does; a start with
+    an empty made-up cache is shown too (no target: it happens once per fixture change)."""
     group = "3. start-up"
-    command = serve_command()
-    if isinstance(command, tuple):  # untimed: the first run of each fills the bytecode cache
-        Server("fakefiles serve", command[0], health=command[1]).start().stop()
+    fixtures = DEFAULT_FIXTURES if DEFAULT_FIXTURES.exists() else None
+    fakefiles_serve(fixtures).start().stop()
     bare_reference().start().stop()
     fake_times: list[float] = []
     ref_times: list[float] = []
-    factory: list[float] = []
+    cold_times: list[float] = []
     for r in range(repeats):
-        runs = ["ref", "fake"] if r % 2 == 0 else ["fake", "ref"]
+        runs = ["ref", "fake", "cold"] if r % 2 == 0 else ["cold", "fake", "ref"]
         for which in runs:
             if which == "ref":
                 with bare_reference() as ref:
                     ref_times.append(ref.ready_after * 1000)
-            elif isinstance(command, tuple):
-                with Server("fakefiles serve", command[0], health=command[1]) as fake:
+            elif which == "fake":
+                with fakefiles_serve(fixtures) as fake:
                     fake_times.append(fake.ready_after * 1000)
             else:
-                argv = [sys.executable, "-m", "uvicorn", "fakefiles.app:create_app", "--factory",
-                        "--port", "{port}", *uvicorn_flags()]
-                with Server("fakefiles factory", argv, health="/_fakefiles/health") as fake:
-                    factory.append(fake.ready_after * 1000)
-    name = "fakefiles serve (default fixtures): spawn → first 200"
-    if isinstance(command, str):
-        report.add(Row(group, name, "ms", None, note=command, target=Target("<=", 2.0)))
-        report.add(Row(group, "uvicorn fakefiles.app:create_app --factory: spawn → first 200",
-                       "ms", stat(factory), stat(ref_times),
-                       stat([f / b for f, b in zip(factory, ref_times, strict=True)])))
-    else:
-        report.add(Row(group, name, "ms", stat(fake_times), stat(ref_times),
-                       stat([f / b for f, b in zip(fake_times, ref_times, strict=True)]),
-                       target=Target("<=", 2.0)))
+                empty = workdir / f"empty-cache-{r}"
+                with fakefiles_serve(fixtures, {"FAKEFILES_CACHE_DIR": str(empty)}) as fake:
+                    cold_times.append(fake.ready_after * 1000)
+    report.add(Row(group, "fakefiles serve (default fixtures): spawn → first 200", "ms",
+                   stat(fake_times), stat(ref_times),
+                   stat([f / b for f, b in zip(fake_times, ref_times, strict=True)]),
+                   target=Target("<=", 2.0)))
+    report.add(Row(group, "the same, first start after a fixture change (made-up data made)",
+                   "ms", stat(cold_times), stat(ref_times),
+                   stat([f / b for f, b in zip(cold_times, ref_times, strict=True)])))
     child("create")  # untimed, as above
     created = [child("create") for _ in range(repeats)]
     report.add(Row(group, "import fakefiles.app (+ starlette, pydantic, httpx)", "ms",
@@ -86,7 +74,7 @@ def startup(report: Report, *, repeats: int) -> None:
     report.add(Row(group, "in-process app ready, warm (median of 20)", "ms",
                    stat([c["warm_ms"] for c in created])))
     if created[0].get("fixtures_ms") is not None:
-        report.add(Row(group, "load default fixtures (YAML + Faker)", "ms",
+        report.add(Row(group, "load default fixtures (YAML, made-up data cached)", "ms",
                        stat([c["fixtures_ms"] for c in created])))
         report.add(Row(group, "Fake.reset() with default fixtures", "ms",
                        stat([c["reset_ms"] for c in created]),
@@ -143,15 +131,28 @@ def pytest_rows(report: Report, group: str, repeats: int) -> None:
                    stat(each), note=note, target=Target("<", 1.0, on="value")))
 
 
+SDK_CALLS = ("retrieve", "list")
+
+
 def roundtrip(report: Report, *, repeats: int) -> None:
-    group = "4. openai SDK files.retrieve round trip"
-    runs = [child("roundtrip") for _ in range(repeats)]
-    inproc = [r["inprocess_us"] for r in runs]
-    live = [r["live_us"] for r in runs]
-    report.add(Row(group, "in-process transport", "µs/call", stat(inproc)))
-    report.add(Row(group, "live server (uvicorn thread)", "µs/call", stat(live)))
-    report.add(Row(group, "in-process vs live", "µs/call", stat(inproc), stat(live),
-                   stat([i / v for i, v in zip(inproc, live, strict=True)]), base_label="live"))
+    """One keep-alive openai SDK client, per call: in-process, through the plugin's live
+    server (uvicorn in a thread of the test process) and through ``fakefiles serve`` from the
+    serve venv, as a user runs them. Target: a live call ≤ 2 × an in-process one."""
+    group = "4. openai SDK, one keep-alive client (µs per call)"
+    runs = []
+    for _ in range(repeats):
+        with fakefiles_serve(cpu=CLIENT_CPU) as served:  # the client process has SERVER_CPU
+            runs.append(child("roundtrip", served.url("")))
+    for call in SDK_CALLS:
+        inproc = [r[f"inprocess_{call}_us"] for r in runs]
+        report.add(Row(group, f"files.{call}: in-process (fakefiles fixture)", "µs/call",
+                       stat(inproc)))
+        for mode, label in (("live", "live server (fakefiles_server fixture, a thread)"),
+                            ("serve", "fakefiles serve (default install)")):
+            live = [r[f"{mode}_{call}_us"] for r in runs]
+            report.add(Row(group, f"files.{call}: {label}", "µs/call", stat(live), stat(inproc),
+                           stat([v / i for v, i in zip(live, inproc, strict=True)]),
+                           base_label="in-process", target=Target("<=", 2.0)))
 
 
 # -- the child processes --------------------------------------------------------------------
@@ -203,7 +204,7 @@ def _create() -> dict[str, Any]:
     return out
 
 
-def _roundtrip(calls: int = 500, budget: float = 3.0) -> dict[str, Any]:
+def _roundtrip(served_url: str, calls: int = 300, budget: float = 2.0) -> dict[str, Any]:
     import httpx
     import openai
 
@@ -212,30 +213,41 @@ def _roundtrip(calls: int = 500, budget: float = 3.0) -> dict[str, Any]:
     from fakefiles.server import LiveServer
 
     app = create_app(fake=Fake(Settings()))
-    inproc = openai.OpenAI(api_key="sk-bench", base_url="http://fakefiles.test/openai/v1",
-                           http_client=httpx.Client(transport=transport_for(httpx, app)),
-                           max_retries=0)
-    file_id = inproc.files.create(file=("a.txt", b"hello"), purpose="assistants").id
 
-    def per_call(client: openai.OpenAI) -> float:
+    def per_call(client: openai.OpenAI, call: str, file_id: str) -> float:
+        def once() -> None:
+            if call == "retrieve":
+                client.files.retrieve(file_id)
+            else:
+                client.files.list()
+
         for _ in range(20):
-            client.files.retrieve(file_id)  # warm up
+            once()  # warm up
         started = time.perf_counter()
         done = 0
         while done < calls and time.perf_counter() - started < budget:
-            client.files.retrieve(file_id)
+            once()
             done += 1
         return (time.perf_counter() - started) / done * 1e6
 
-    out = {"inprocess_us": per_call(inproc)}
+    def measure(mode: str, client: openai.OpenAI) -> dict[str, float]:
+        file_id = client.files.create(file=("a.txt", b"hello"), purpose="assistants").id
+        return {f"{mode}_{call}_us": per_call(client, call, file_id) for call in SDK_CALLS}
+
+    # What the plugin's fixtures hand out: max_retries=0, the SDK's own keep-alive pool.
+    inproc = openai.OpenAI(api_key="sk-bench", base_url="http://fakefiles.test/openai/v1",
+                           http_client=httpx.Client(transport=transport_for(httpx, app)),
+                           max_retries=0)
+    out = measure("inprocess", inproc)
     with LiveServer(app) as server:
-        live = openai.OpenAI(api_key="sk-bench", base_url=f"{server.url}/openai/v1",
-                             max_retries=0)
-        out["live_us"] = per_call(live)
+        out |= measure("live", openai.OpenAI(api_key="sk-bench", max_retries=0,
+                                             base_url=f"{server.url}/openai/v1"))
+    out |= measure("serve", openai.OpenAI(api_key="sk-bench", max_retries=0,
+                                          base_url=f"{served_url}/openai/v1"))
     return out
 
 
 if __name__ == "__main__":
     mode = sys.argv[1]
-    result = _create() if mode == "create" else _roundtrip()
+    result = _create() if mode == "create" else _roundtrip(sys.argv[2])
     print(json.dumps(result))
