@@ -227,13 +227,17 @@ async def _httpx_load(url: str, method: str, headers: dict[str, str], body: byte
     latencies: list[float] = []
     errors = 0
     limit = 200_000  # bounded in count as well as in time
-    deadline = time.perf_counter() + duration
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(limits=limits, timeout=5.0) as client:
+        # After the client is made (its SSL context can take longer than a short run): every
+        # worker sends at least one request.
+        deadline = time.perf_counter() + duration
 
         async def worker() -> None:
             nonlocal errors
-            while time.perf_counter() < deadline and len(latencies) < limit:
+            first = True
+            while (first or time.perf_counter() < deadline) and len(latencies) < limit:
+                first = False
                 started = time.perf_counter()
                 try:
                     response = await client.request(method, url, headers=headers,
