@@ -11,7 +11,7 @@ LATEST_VENV := .venv-openai-latest
 # Modules that only need openai (not vlmrun/orq); their openai_sdk tests run on both lines.
 LATEST_TESTS := tests/test_openai.py tests/test_impala.py tests/test_faults.py
 
-.PHONY: run test test-main test-openai-latest lint bench fuzz soak test-browser clean
+.PHONY: run test test-main test-openai-latest test-js lint bench fuzz soak test-browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,16 @@ test-openai-latest: $(LATEST_VENV)/.installed
 	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade 'openai>=3'
 	$(LATEST_VENV)/bin/python -c "import openai; print('openai', openai.__version__)"
 	$(LATEST_VENV)/bin/python -m pytest -p no:xdist -m openai_sdk $(LATEST_TESTS) $(PYTEST_ARGS)
+
+# The JavaScript SDKs (openai, @orq-ai/node, vlmrun from npm, versions pinned by
+# tests/js/package-lock.json) through their Files workflows against a live fake, with Node's
+# own test runner. npm ci installs into tests/js/node_modules only.
+JS_DIR := tests/js
+test-js: $(VENV)/.installed $(JS_DIR)/node_modules/.package-lock.json
+	cd $(JS_DIR) && node --test
+
+$(JS_DIR)/node_modules/.package-lock.json: $(JS_DIR)/package-lock.json
+	cd $(JS_DIR) && npm ci --no-audit --no-fund
 
 # The offline-frontend test in headless Chromium (Debian's package, installed here when
 # missing and root); FAKEFILES_REQUIRE_BROWSER=1 turns its skip-without-chromium into a failure.
@@ -82,4 +92,4 @@ soak: $(VENV)/.installed-test
 		pytest -s tests/test_soak.py tests/test_persistence.py::test_kill_9_in_a_loop_loses_no_acknowledged_upload $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) $(LATEST_VENV) $(BENCH_SERVE_VENV) build *.egg-info
+	rm -rf $(VENV) $(LATEST_VENV) $(BENCH_SERVE_VENV) $(JS_DIR)/node_modules build *.egg-info
