@@ -20,6 +20,14 @@ signed download links. JSON in and out; a bad request gets 400/422 naming the fi
 Every call but /health and /download passes :func:`fakefiles.security.control_refusal` first
 (Host, Origin, admin token, a JSON or YAML Content-Type on every POST/DELETE). Fixtures sent
 here cannot read the server's files or add keys (unless --allow-fixture-keys).
+
+Read-only views for the web console (console.py serves it at ``/_fakefiles/ui/``):
+
+    GET    /vendors                each vendor: prefixes, SDK base URL, upload and rename hints,
+                                   its namespaces (orq: one per project) with the key to use
+    GET    /files?namespace=       one namespace's files, newest first (?limit=, default 1000);
+                                   ?expiring=true: every namespace's expiring files, soonest first
+    GET    /files/content?namespace=&id=   a file's bytes, inline (sandboxed: never a page)
 """
 
 from __future__ import annotations
@@ -34,12 +42,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .bodies import BodyLimits, read_body
+from .console import console_routes
 from .errors import FakeFilesError
 from .fake import Fake
 from .faults import FaultSpec
 from .links import verify
 from .security import JSON_TYPES, YAML_TYPES, control_refusal
-from .store import DuplicateId
+from .store import DuplicateId, FileRecord
 from .vendors.base import download_response
 from .vendors.registry import VENDORS
 
@@ -158,7 +167,7 @@ async def clear_requests(request: Request) -> Any:
 
 def clock_json(fake: Fake) -> dict[str, Any]:
     return {"now": fake.clock.isoformat(), "epoch": fake.clock.now(),
-            "real": fake.clock.is_real}
+            "real": fake.clock.is_real, "frozen": fake.clock.is_frozen}
 
 
 async def get_clock(request: Request) -> Any:
@@ -246,7 +255,103 @@ def admin_routes() -> list[BaseRoute]:
         route("/fixtures", load_fixtures, "POST", body_types=JSON_TYPES + YAML_TYPES),
         # Signed links, fetched by pages on any origin (an <img src>): the signature is the key.
         route("/download/{file_id:path}", download, "GET", guarded=False),
+        # The web console's read-only views, and the console itself.
+        route("/vendors", console_vendors, "GET"),
+        route("/files", console_files, "GET"),
+        route("/files/content", console_file_content, "GET"),
+        *console_routes(),
     ]
+
+
+# -- read-only views for the web console ---------------------------------------------------
+
+CONSOLE_KEY = "fakefiles-console"  # the console's key where no configured one is needed
+CONSOLE_LIST_LIMIT = 10_000
+
+
+def _console_key(fake: Fake) -> str:
+    """The key the console sends: under --auth strict it must be one the fake knows."""
+    known = [*fake.settings.api_keys, *(key for seed in fake.seeds for key in seed.api_keys)]
+    return known[0] if known else CONSOLE_KEY
+
+
+async def console_vendors(request: Request) -> Any:
+    from .app import sdk_base_url
+
+    fake = fake_of(request)
+    origin = str(request.base_url).rstrip("/")
+    console_key = _console_key(fake)
+    vendors = []
+    for name, vendor in fake.vendors.items():
+        prefixes = [prefix for prefix, mounted in request.app.state.mounts if mounted is vendor]
+        if not prefixes:
+            continue
+        namespaces = []
+        for namespace, key in vendor.console_namespaces(console_key):
+            files, size = fake.store.count(namespace)
+            project = namespace.partition("/")[2] or None
+            namespaces.append({
+                "namespace": namespace, "project": project, "files": files, "bytes": size,
+                "api_key": key,  # None: no key known for it, view only
+                "console": project is not None and key == console_key,  # the console's own
+            })
+        vendors.append({
+            "name": name, "title": vendor.title, "prefix": prefixes[0], "prefixes": prefixes,
+            "base_url": sdk_base_url(origin, prefixes[0], vendor),
+            "upload_purposes": list(vendor.upload_purposes),
+            "purpose_in_query": vendor.purpose_in_query, "rename_field": vendor.rename_field,
+            "namespaces": namespaces,
+        })
+    return {"vendors": vendors}
+
+
+def _console_record(record: FileRecord) -> dict[str, Any]:
+    return {
+        "id": record.id, "namespace": record.namespace, "filename": record.filename,
+        "bytes": record.size, "purpose": record.purpose, "content_type": record.content_type,
+        "created_at": record.created_at, "expires_at": record.expires_at, "md5": record.md5,
+    }
+
+
+async def console_files(request: Request) -> Any:
+    fake = fake_of(request)
+    query = request.query_params
+    namespace = query.get("namespace") or None
+    expiring = query.get("expiring", "").lower() in ("1", "true")
+    if namespace is None and not expiring:
+        raise ControlError(400, "Name a namespace (?namespace=openai, or orq/<project>), or "
+                           "ask for ?expiring=true.", "namespace")
+    try:
+        limit = int(query.get("limit", "1000"))
+    except ValueError:
+        raise ControlError(400, "'limit' must be an integer.", "limit") from None
+    if not 1 <= limit <= CONSOLE_LIST_LIMIT:
+        raise ControlError(400, f"'limit' must be between 1 and {CONSOLE_LIST_LIMIT}.", "limit")
+    records = list(fake.store.records(namespace))
+    if expiring:
+        records = sorted((r for r in records if r.expires_at is not None),
+                         key=lambda r: (r.expires_at, r.namespace, r.id))
+    else:
+        records.sort(key=lambda r: (r.created_at, r.seq), reverse=True)
+    return {"namespace": namespace, "total": len(records),
+            "files": [_console_record(record) for record in records[:limit]]}
+
+
+async def console_file_content(request: Request) -> Any:
+    fake = fake_of(request)
+    namespace = request.query_params.get("namespace", "")
+    file_id = request.query_params.get("id", "")
+    record = fake.store.get(namespace, file_id)
+    if record is None:
+        raise ControlError(404, f"No file '{file_id}' in namespace '{namespace}'.", "id")
+    response = download_response(record.blob, record.filename, record.content_type,
+                                 inline=True)
+    # Stored bytes are anyone's upload: never let them run as a page on the fake's origin.
+    response.headers["content-security-policy"] = "sandbox"
+    response.headers["x-content-type-options"] = "nosniff"
+    # ... nor be embedded by another site (<script src>, <img src>): only the console reads it.
+    response.headers["cross-origin-resource-policy"] = "same-origin"
+    return response
 
 
 def route(path: str, handler: Any, method: str, *, guarded: bool = True,

@@ -54,6 +54,10 @@ class Clock:
             self._offset = 0.0
 
     @property
+    def is_frozen(self) -> bool:
+        return self._frozen is not None
+
+    @property
     def is_real(self) -> bool:
         return self._frozen is None and self._offset == 0.0
 

@@ -63,6 +63,10 @@ class Vendor:
     info: ClassVar[VendorInfo]
     name: ClassVar[str]  # info.name
     title: ClassVar[str]  # info.title
+    # What the web console needs to upload and rename through the vendor's own API.
+    upload_purposes: ClassVar[tuple[str, ...]] = ()
+    purpose_in_query: ClassVar[bool] = False  # multipart upload with ?purpose= (VLM Run)
+    rename_field: ClassVar[str | None] = None  # PATCH /files/{id} {field: new name} (orq)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -102,6 +106,11 @@ class Vendor:
 
     def namespace(self, request: Request) -> str:
         return self.name
+
+    def console_namespaces(self, console_key: str) -> list[tuple[str, str | None]]:
+        """For the web console: each store namespace of this vendor and the API key that
+        reaches it (None: no key known, view only). One, named after the vendor."""
+        return [(self.name, console_key)]
 
     def not_found(self, file_id: str) -> NotFound:
         return NotFound(f"File not found: {file_id}", param="file_id", location="path")

@@ -77,6 +77,8 @@ def derived_project(key: str) -> str:
 
 class Orq(Vendor):
     info: ClassVar[VendorInfo] = INFO
+    upload_purposes: ClassVar[tuple[str, ...]] = PURPOSES
+    rename_field: ClassVar[str | None] = "file_name"
 
     def __init__(self, fake: Any) -> None:
         super().__init__(fake)
@@ -149,6 +151,24 @@ class Orq(Vendor):
             if configured:
                 return list(configured)
         return [derived_project(key or "")]
+
+    def console_namespaces(self, console_key: str) -> list[tuple[str, str | None]]:
+        """Every project: the fixtures' in their order, each with a key whose default it is;
+        the one the console's own key lands in (an upload target); then any other stored
+        one (a key no fixture names made it: view only)."""
+        reach: dict[str, str | None] = {}
+        for seed in self.fake.seeds:
+            for project in seed.vendor_data.get(self.name, []):
+                assert isinstance(project, OrqProject)
+                keys = [k for k in project.api_keys
+                        if self.projects_for(k)[0] == project.project_id]
+                if reach.get(namespace_for(project.project_id)) is None:
+                    reach[namespace_for(project.project_id)] = keys[0] if keys else None
+        reach.setdefault(namespace_for(self.projects_for(console_key)[0]), console_key)
+        for namespace in sorted(self.store.namespaces()):
+            if namespace.startswith(namespace_for("")):
+                reach.setdefault(namespace, None)
+        return list(reach.items())
 
     def projects(self, request: Request) -> list[str]:
         """The request key's projects, its default first."""

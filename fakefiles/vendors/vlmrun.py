@@ -67,6 +67,8 @@ class PendingUpload:
 
 class VlmRun(Vendor):
     info: ClassVar[VendorInfo] = INFO
+    upload_purposes: ClassVar[tuple[str, ...]] = UPLOAD_PURPOSES
+    purpose_in_query: ClassVar[bool] = True
 
     def __init__(self, fake: Any) -> None:
         super().__init__(fake)
