@@ -55,12 +55,15 @@ test-js: $(VENV)/.installed $(JS_DIR)/node_modules/.package-lock.json
 $(JS_DIR)/node_modules/.package-lock.json: $(JS_DIR)/package-lock.json
 	cd $(JS_DIR) && npm ci --no-audit --no-fund
 
-# The offline-frontend test in headless Chromium (Debian's package, installed here when
+# The offline-frontend tests in headless Chromium (Debian's package, installed here when
 # missing and root); FAKEFILES_REQUIRE_BROWSER=1 turns its skip-without-chromium into a failure.
-test-browser: $(VENV)/.installed-test
+# Then the web console, driven by playwright-core (from tests/js) against that Chromium; its
+# screenshots land in tests/js/test-output/console/.
+test-browser: $(VENV)/.installed-test $(JS_DIR)/node_modules/.package-lock.json
 	@command -v chromium >/dev/null || [ "$$(id -u)" != 0 ] || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	FAKEFILES_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -p no:xdist tests/browser $(PYTEST_ARGS)
+	cd $(JS_DIR) && CHROMIUM="$$(command -v chromium)" node --test browser/console.mjs
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check fakefiles tests bench

@@ -64,7 +64,6 @@ export class Fake {
   }
 
   reset() { return this.control("POST", "/reset"); }
-  seed(fixtures) { return this.control("POST", "/fixtures", fixtures); }
   async fail(rule) { return (await this.control("POST", "/faults", rule)).faults[0]; }
   async faults() { return (await this.control("GET", "/faults")).faults; }
 
