@@ -747,7 +747,7 @@ function renderFaults() {
     h("div", { class: "form-grid" },
       field("Vendor", h("select", { name: "vendor" }, vendors.map(([v, t]) => h("option", { value: v }, t)))),
       field("Method", h("select", { name: "method" }, methods.map(([v, t]) => h("option", { value: v }, t)))),
-      field("Path glob (after the prefix)", h("input", { name: "path", placeholder: "/files/*" })),
+      field("Path glob", h("input", { name: "path", placeholder: "/files/*", title: "A glob on the path after the vendor prefix, e.g. /files/*" })),
       field("File id", h("input", { name: "file_id", placeholder: "any" })),
       field("Status", h("input", { name: "status", type: "number", min: 100, max: 599, placeholder: "500" })),
       field("Retry-After (s)", h("input", { name: "retry_after", type: "number", min: 0, placeholder: "—" })),
