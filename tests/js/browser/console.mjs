@@ -55,7 +55,7 @@ async function shot(name) {
   await page.waitForTimeout(300); // let the last poll's render settle
   const file = path.join(SHOTS, `${name}.png`);
   await page.screenshot({ path: file });
-  console.log(`# screenshot: ${path.relative(ROOT, file)}`);
+  console.log(`screenshot: ${path.relative(ROOT, file)}`);
   return file;
 }
 
@@ -133,7 +133,7 @@ test("preview: text, JSON lines, an image and a PDF", async () => {
   const file = await shot("2-preview");
   if (process.env.FAKEFILES_DOCS === "1") {
     await page.screenshot({ path: path.join(ROOT, "docs", "console.png") });
-    console.log(`# screenshot: docs/console.png (from ${path.basename(file)})`);
+    console.log(`screenshot: docs/console.png (from ${path.basename(file)})`);
   }
   await page.keyboard.press("Escape");
   await page.waitForSelector("#drawer", { state: "hidden" });
