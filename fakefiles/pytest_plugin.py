@@ -108,12 +108,23 @@ class FakeFiles:
         (None: no key) and, when the fake has one, the admin token."""
         import httpx
 
+        return httpx.Client(base_url=self.url, headers=self._http_headers(api_key),
+                            **self.httpx_kwargs(httpx))
+
+    def async_http(self, api_key: str | None = RAW_KEY) -> Any:
+        """``http()``'s ``httpx.AsyncClient``."""
+        import httpx
+
+        return httpx.AsyncClient(base_url=self.url, headers=self._http_headers(api_key),
+                                 **self.httpx_kwargs(httpx, is_async=True))
+
+    def _http_headers(self, api_key: str | None) -> dict[str, str]:
         headers = {} if api_key is None else {"Authorization": f"Bearer {api_key}"}
         if self.fake.settings.admin_token is not None:
             from .security import TOKEN_HEADER
 
             headers[TOKEN_HEADER] = self.fake.settings.admin_token
-        return httpx.Client(base_url=self.url, headers=headers, **self.httpx_kwargs(httpx))
+        return headers
 
     def openai(self, vendor: str = "openai", **kwargs: Any) -> Any:
         """A real ``openai.OpenAI`` (``vendor="impala"`` for impala.ai's base URL)."""
@@ -123,7 +134,7 @@ class FakeFiles:
         return self.client("impala", **kwargs)
 
     def async_openai(self, vendor: str = "openai", **kwargs: Any) -> Any:
-        """A real ``openai.AsyncOpenAI``; in-process it rides httpx's ASGITransport."""
+        """A real ``openai.AsyncOpenAI`` (``vendor="impala"`` for impala.ai's base URL)."""
         return self.async_client(vendor, **kwargs)
 
     def vlmrun(self, **kwargs: Any) -> Any:
@@ -135,14 +146,15 @@ class FakeFiles:
         """A real ``orq_ai_sdk.Orq``; its project follows from ``api_key``."""
         return self.client("orq", api_key=api_key, **kwargs)
 
-    def httpx_kwargs(self, httpx_module: Any) -> dict[str, Any]:
+    def httpx_kwargs(self, httpx_module: Any, *, is_async: bool = False) -> dict[str, Any]:
         """In-process: the transport that reaches the app (for an httpx-compatible module's
-        ``Client``); live: nothing."""
+        ``Client``, or ``AsyncClient`` with ``is_async``); live: nothing."""
         if not self.in_process:
             return {}
-        from .inprocess import transport_for
+        from .inprocess import async_transport_for, transport_for
 
-        return {"transport": transport_for(httpx_module, self.app)}
+        make = async_transport_for if is_async else transport_for
+        return {"transport": make(httpx_module, self.app)}
 
     # -- state -----------------------------------------------------------------------------
 

@@ -40,6 +40,15 @@ def test_pytest_example(pytester):
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
+def test_async_pytest_example(pytester):
+    code, _ = readme_example("pytest-async")
+    pytester.makepyfile(test_readme_async=code)
+    # pytest-asyncio warns until this is set; with it, any warning (a ResourceWarning) fails.
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=2)
+
+
 def test_fixtures_example_loads():
     text, _ = readme_example("fixtures")
     seed = load_fixture_text(text, source="README.md")

@@ -46,15 +46,15 @@ class OpenAIInfo(VendorInfo):
         return openai.OpenAI(base_url=fakefiles.urls[self.name], **kwargs)
 
     def async_client(self, fakefiles: FakeFiles, **kwargs: Any) -> Any:
-        """A real ``openai.AsyncOpenAI``; in-process it rides httpx's ASGITransport."""
+        """A real ``openai.AsyncOpenAI`` on this vendor's base URL."""
         import openai
 
         from ..pytest_plugin import openai_httpx_module
 
         httpx_module = openai_httpx_module()
         if fakefiles.in_process:
-            transport = httpx_module.ASGITransport(app=fakefiles.app)
-            kwargs.setdefault("http_client", httpx_module.AsyncClient(transport=transport))
+            transport = fakefiles.httpx_kwargs(httpx_module, is_async=True)
+            kwargs.setdefault("http_client", httpx_module.AsyncClient(**transport))
         kwargs.setdefault("api_key", TEST_KEY)
         kwargs.setdefault("max_retries", 0)
         return openai.AsyncOpenAI(base_url=fakefiles.urls[self.name], **kwargs)
