@@ -10,8 +10,12 @@ PYTEST_ARGS ?=
 LATEST_VENV := .venv-openai-latest
 # Modules that only need openai (not vlmrun/orq); their openai_sdk tests run on both lines.
 LATEST_TESTS := tests/test_openai.py tests/test_impala.py tests/test_faults.py
+# The newest openai release the tests were last run against: pinned, so `make test` runs the
+# same thing every time without asking the registry; `make refresh-openai-latest` moves it.
+OPENAI_LATEST := 3.57.0
+LATEST_DEPS := pytest httpx jsonschema pyyaml pytest-asyncio==1.5.0
 
-.PHONY: run test test-main test-openai-latest test-js lint bench fuzz soak test-browser clean
+.PHONY: run test test-main test-openai-latest refresh-openai-latest test-js lint bench fuzz soak test-browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,15 +37,15 @@ test: test-main test-openai-latest
 test-main: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
-$(LATEST_VENV)/.installed: pyproject.toml
+$(LATEST_VENV)/.installed-$(OPENAI_LATEST): pyproject.toml
+	rm -f $(LATEST_VENV)/.installed-*
 	$(PYTHON) -m venv $(LATEST_VENV)
 	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(LATEST_VENV)/bin/python -m pip install --quiet -e . 'openai>=3' pytest httpx jsonschema pyyaml
+	$(LATEST_VENV)/bin/python -m pip install --quiet -e . 'openai==$(OPENAI_LATEST)' $(LATEST_DEPS)
 	touch $@
 
-# The OpenAI and impala SDK tests again, with the newest openai release.
-test-openai-latest: $(LATEST_VENV)/.installed
-	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade 'openai>=3'
+# The OpenAI and impala SDK tests again, with the pinned newest openai release.
+test-openai-latest: $(LATEST_VENV)/.installed-$(OPENAI_LATEST)
 	$(LATEST_VENV)/bin/python -c "import openai; print('openai', openai.__version__)"
 	$(LATEST_VENV)/bin/python -m pytest -p no:xdist -m openai_sdk $(LATEST_TESTS) $(PYTEST_ARGS)
 
@@ -54,6 +58,14 @@ test-js: $(VENV)/.installed $(JS_DIR)/node_modules/.package-lock.json
 
 $(JS_DIR)/node_modules/.package-lock.json: $(JS_DIR)/package-lock.json
 	cd $(JS_DIR) && npm ci --no-audit --no-fund
+
+# Move OPENAI_LATEST to the newest openai release on the registry (then run make test and
+# commit the Makefile if it passes).
+refresh-openai-latest: $(BIN)/python
+	@latest=$$($(BIN)/python -m pip index versions openai 2>/dev/null | sed -n 's/^openai (\(.*\))$$/\1/p'); \
+		test -n "$$latest" || { echo "could not ask the registry for openai's versions"; exit 1; }; \
+		sed -i "s/^OPENAI_LATEST := .*/OPENAI_LATEST := $$latest/" Makefile; \
+		echo "OPENAI_LATEST := $$latest"
 
 # The offline-frontend tests in headless Chromium (Debian's package, installed here when
 # missing and root); FAKEFILES_REQUIRE_BROWSER=1 turns its skip-without-chromium into a failure.
