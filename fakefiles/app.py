@@ -392,12 +392,16 @@ def _varying(send: Send) -> Send:
     return varying_send
 
 
+class _DroppedConnectionFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, ConnectionDropped)
+
+
+_DROPPED_CONNECTION_FILTER = _DroppedConnectionFilter()
+
+
 def quiet_dropped_connections() -> None:
-    """Keep uvicorn from logging a traceback for connections a fault dropped on purpose."""
-
-    class _Filter(logging.Filter):
-        def filter(self, record: logging.LogRecord) -> bool:
-            exc = record.exc_info[1] if record.exc_info else None
-            return not isinstance(exc, ConnectionDropped)
-
-    logging.getLogger("uvicorn.error").addFilter(_Filter())
+    """Keep uvicorn from logging a traceback for connections a fault dropped on purpose
+    (``serve`` and ``LiveServer`` both call it; the filter is added once)."""
+    logging.getLogger("uvicorn.error").addFilter(_DROPPED_CONNECTION_FILTER)

@@ -262,8 +262,12 @@ class _Fakes:
         return self._by_key[key]
 
     def close(self) -> None:
-        for _, _, live in self._by_key.values():
+        from .inprocess import close
+
+        for fake, app, live in self._by_key.values():
             live.stop()
+            close(app)
+            fake.close()  # releases a data directory
 
 
 @pytest.fixture(scope="session")

@@ -101,19 +101,28 @@ class LiveServer:
         problem = missing_stack(self.loop, self.http)
         if problem is not None:
             raise RuntimeError(f"fakefiles: {problem}")
+        from .app import quiet_dropped_connections
+
         sock = listening_socket(self.host, self._requested_port)
-        self.port = sock.getsockname()[1]
-        server = uvicorn.Server(uvicorn_config(self.app, loop=self.loop, http=self.http))
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.run, kwargs={"sockets": [sock]}, name="fakefiles-server", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("fakefiles: the live server did not start")
-            time.sleep(0.005)
+        try:
+            self.port = sock.getsockname()[1]
+            server = uvicorn.Server(uvicorn_config(self.app, loop=self.loop, http=self.http))
+            quiet_dropped_connections()  # as `fakefiles serve` does
+            self._server = server
+            self._thread = threading.Thread(
+                target=server.run, kwargs={"sockets": [sock]}, name="fakefiles-server",
+                daemon=True,
+            )
+            self._thread.start()
+            deadline = time.monotonic() + timeout
+            while not server.started:
+                if not self._thread.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError("fakefiles: the live server did not start")
+                time.sleep(0.005)
+        except BaseException:  # leave no thread or socket behind
+            self.stop()
+            sock.close()
+            raise
         return self
 
     def stop(self) -> None:
@@ -121,6 +130,7 @@ class LiveServer:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._server = self._thread = None
 
     def __enter__(self) -> LiveServer:
         return self.start()

@@ -256,7 +256,8 @@ def test_serve_from_environment_answers_and_stops_on_sigterm():
         started = time.monotonic()
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=5) == 0
-        assert time.monotonic() - started < 1.5
+        # Well under docker's 10 s before SIGKILL, with room for a busy 2-core CI machine.
+        assert time.monotonic() - started < 5
         assert "Traceback" not in (process.stderr.read() if process.stderr else "")
     finally:
         if process.poll() is None:

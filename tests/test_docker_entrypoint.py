@@ -31,7 +31,9 @@ from tests.browser.readme_examples import readme_example
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 20.0
-STOP_TIMEOUT = 1.0  # docker stop waits 10 s before SIGKILL; the fake must not need it
+# docker stop waits 10 s before SIGKILL; the fake must not need it (the stop itself takes
+# well under a second, the rest is room for a busy 2-core CI machine).
+STOP_TIMEOUT = 5.0
 
 
 @dataclass
@@ -230,7 +232,7 @@ def test_entrypoint_gets_healthy_and_serves_every_vendor(container: Container) -
     assert status == 200 and orq_files["object"] == "list"
 
 
-def test_sigterm_stops_the_entrypoint_within_a_second(image: Image, tmp_path: Path) -> None:
+def test_sigterm_stops_the_entrypoint_before_docker_would_kill_it(image: Image, tmp_path: Path) -> None:
     container = start(image, tmp_path)
     try:
         container.get("/openai/v1/files")  # a connection was served before the stop

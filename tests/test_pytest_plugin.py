@@ -153,3 +153,24 @@ def test_raw_http_client_sends_a_key_and_the_admin_token(pytester):
                 assert http.get("/_fakefiles/state").status_code == 401
     """)
     run(pytester).assert_outcomes(passed=2)
+
+
+def test_session_end_closes_the_fake_and_its_data_directory(pytester, tmp_path):
+    from fakefiles import Fake, Settings
+
+    data_dir = tmp_path / "data"
+    pytester.makepyfile(test_data_dir=f"""
+        import pytest
+
+        @pytest.mark.fakefiles(data_dir={str(data_dir)!r})
+        def test_uses_a_data_directory(fakefiles):
+            client = fakefiles.openai()
+            client.files.create(file=("kept.txt", b"kept"), purpose="assistants")
+    """)
+    pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    # Same process: the directory's lock is free again only if the plugin closed the fake.
+    again = Fake(Settings(data_dir=data_dir))
+    try:
+        assert [r.filename for r in again.store.records()] == ["kept.txt"]
+    finally:
+        again.close()
