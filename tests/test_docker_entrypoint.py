@@ -232,7 +232,9 @@ def test_entrypoint_gets_healthy_and_serves_every_vendor(container: Container) -
     assert status == 200 and orq_files["object"] == "list"
 
 
-def test_sigterm_stops_the_entrypoint_before_docker_would_kill_it(image: Image, tmp_path: Path) -> None:
+def test_sigterm_stops_the_entrypoint_before_docker_would_kill_it(
+    image: Image, tmp_path: Path
+) -> None:
     container = start(image, tmp_path)
     try:
         container.get("/openai/v1/files")  # a connection was served before the stop
