@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -38,6 +38,8 @@ class FaultSpec(BaseModel):
     delay_ms: int = Field(0, ge=0, le=600_000)
     times: int | None = Field(None, ge=1, description="retire after firing this many times")
     probability: float = Field(1.0, ge=0.0, le=1.0)
+    seed: int | None = Field(None, description="seeds this rule's own probability draws "
+                             "(a fixture file with a seed sets one per rule)")
     reset: bool = False
 
     @model_validator(mode="after")
@@ -57,6 +59,12 @@ class FaultRule:
     spec: FaultSpec
     matched: int = 0  # requests that matched every field (whether or not it fired)
     fired: int = 0
+    # The rule's own draws when its spec has a seed: its pattern then depends on nothing else.
+    draws: random.Random | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.draws is None and self.spec.seed is not None:
+            self.draws = random.Random(self.spec.seed)
 
     @property
     def retired(self) -> bool:
@@ -128,7 +136,8 @@ class FaultBook:
                 if rule.retired or not rule.matches(vendor, method, path, file_id):
                     continue
                 rule.matched += 1
-                if rule.spec.probability < 1.0 and self._random.random() >= rule.spec.probability:
+                draws = rule.draws or self._random
+                if rule.spec.probability < 1.0 and draws.random() >= rule.spec.probability:
                     continue
                 rule.fired += 1
                 return rule

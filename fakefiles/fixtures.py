@@ -229,6 +229,7 @@ class _Builder:
         self.salt = f"{Path(source).name}:{seed}" if seed is not None else secrets.token_hex(8)
         # Faker's part (names, text) of a seeded file is the same every run: cached.
         self.made = MadeUp(self.salt if seed is not None else None, text)
+        self.seeded = seed is not None
         self.now = time.time()
         self.ids: dict[str, str] = {}  # id -> the field that first used it
         self.content_paths = content_paths
@@ -254,8 +255,16 @@ class _Builder:
         key = f"{self.salt}:{field_path(loc)}"
         return random.Random(key), _Randomness(key)
 
+    def fault(self, spec: FaultSpec, index: int) -> FaultSpec:
+        """A seeded file seeds each flaky rule too: the same file, the same fault pattern."""
+        if not self.seeded or spec.seed is not None or spec.probability >= 1.0:
+            return spec
+        rng, _ = self.randomness(("faults", index))
+        return spec.model_copy(update={"seed": rng.getrandbits(63)})
+
     def build(self, document: Any) -> Seed:
-        seed = Seed(source=self.source, faults=list(document.faults),
+        seed = Seed(source=self.source, faults=[self.fault(spec, index) for index, spec
+                                                in enumerate(document.faults)],
                     api_keys=list(document.api_keys))
         for name, info in VENDORS.items():
             section = getattr(document, name)

@@ -89,6 +89,39 @@ def test_probability_with_a_fixed_seed_is_reproducible():
     assert flaky_pattern(8) != first
 
 
+FLAKY_FIXTURE = """
+seed: 7
+faults:
+  - {vendor: openai, method: GET, probability: 0.5, status: 500}
+  - {vendor: openai, method: GET, probability: 0.5, status: 503}
+"""
+
+
+def fault_pattern(fake: Fake, requests: int = 40) -> list[str | None]:
+    picks = [fake.faults.pick("openai", "GET", "/files", None) for _ in range(requests)]
+    return [None if rule is None else str(rule.spec.status) for rule in picks]
+
+
+def test_a_seeded_fixture_file_gives_the_same_fault_pattern_without_seed(tmp_path):
+    from fakefiles.fixtures import load_fixture_file
+
+    path = tmp_path / "flaky.yaml"
+    path.write_text(FLAKY_FIXTURE)
+    patterns = []
+    for _ in range(2):  # two runs, no --seed
+        fake = Fake(Settings())
+        fake.load(load_fixture_file(path))
+        patterns.append(fault_pattern(fake))
+        fake.reset()  # and a reset replays it
+        patterns.append(fault_pattern(fake))
+    assert patterns[0] == patterns[1] == patterns[2] == patterns[3]
+    assert {"500", "503", None} <= set(patterns[0])  # really flaky, both rules
+    path.write_text(FLAKY_FIXTURE.replace("seed: 7", "seed: 8"))
+    other = Fake(Settings())
+    other.load(load_fixture_file(path))
+    assert fault_pattern(other) != patterns[0]  # the seed is what decides it
+
+
 def test_header_form(openai_sdk):
     with pytest.raises(openai.UnprocessableEntityError):
         openai_sdk.files.list(extra_headers={"X-Fakefiles-Fault": "422"})
