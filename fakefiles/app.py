@@ -35,6 +35,7 @@ from .fake import Fake
 from .faults import HEADER, FaultRule, parse_header
 from .journal import RawRequest
 from .settings import Settings
+from .store import StaleWrite
 from .vendors.base import Vendor
 from .vendors.registry import VENDORS, expose_headers
 
@@ -167,7 +168,7 @@ class RequestContext:
     __slots__ = (
         "scope", "vendor", "subpath", "request_id", "started", "when", "declared", "status",
         "counted", "fault_id", "response_started", "recorded", "vary", "journal",
-        "raw_receive", "body_receive", "_send",
+        "journal_generation", "raw_receive", "body_receive", "_send",
     )
 
     def __init__(self, fake: Fake, prefix: str, vendor: Vendor, scope: Scope,
@@ -193,6 +194,7 @@ class RequestContext:
         self.fault_id: str | None = None
         self.response_started = self.recorded = False
         self.journal = fake.journal
+        self.journal_generation = fake.journal.generation  # cleared after this: not journaled
         self.raw_receive, self._send = receive, send
         # What the vendor reads the body through: counted only when the request declares a
         # body (HTTP/1.1), so a GET pays nothing.
@@ -228,7 +230,7 @@ class RequestContext:
                 scope.get("query_string", b""), tuple(scope["headers"]),
                 self.counted or self.declared, self.status, time.perf_counter() - self.started,
                 self.fault_id,
-            ))
+            ), self.journal_generation)
 
 
 class FakeMiddleware:
@@ -288,6 +290,7 @@ class FakeMiddleware:
         prefix, vendor = mount
         scope["fakefiles.vendor"] = vendor
         ctx = RequestContext(self.fake, prefix, vendor, scope, receive, send, vary)
+        pin = self.fake.store.pin()  # a reset after this: the request's writes are refused
         try:
             rule = self.pick_fault(ctx)
             if rule is None or not await self.apply_fault(ctx, rule):
@@ -297,13 +300,21 @@ class FakeMiddleware:
         except Exception as exc:
             await self.render_failure(ctx, exc)
         finally:
+            self.fake.store.unpin(pin)
             ctx.record()  # no-op when the response already recorded it
 
     async def apply_fault(self, ctx: RequestContext, rule: FaultRule) -> bool:
-        """Delay, drop or answer for the vendor as the rule says; True if it answered."""
+        """Delay, drop or answer for the vendor as the rule says; True if it answered (or
+        the client left during the delay: the request is abandoned)."""
         ctx.fault_id = rule.id
         if rule.spec.delay_ms:
-            await asyncio.sleep(rule.spec.delay_ms / 1000)
+            waited = await wait_unless_gone(rule.spec.delay_ms / 1000, ctx.raw_receive)
+            if waited is None:
+                ctx.status = 499
+                return True
+            if ctx.body_receive is ctx.raw_receive:
+                ctx.body_receive = waited
+            ctx.raw_receive = waited
         if rule.spec.reset:
             await ctx.send({"type": "http.response.start", "status": 200,
                             "headers": [(b"content-length", b"1")]})
@@ -356,6 +367,9 @@ class FakeMiddleware:
             response = await http_exception(Request(scope, ctx.raw_receive), exc)
         elif isinstance(exc, FakeFilesError):
             response = vendor.render_error(exc)
+        elif isinstance(exc, StaleWrite):  # a reset came while this request ran
+            response = vendor.render_error(FakeFilesError(
+                "The fake was reset while this request ran; it changed nothing.", status=409))
         else:
             logger.exception("fakefiles: unexpected error on %s %s", scope["method"],
                              scope["path"], exc_info=exc)
@@ -363,6 +377,52 @@ class FakeMiddleware:
                 f"Internal error in fakefiles: {type(exc).__name__}: {exc}", status=500))
         if not ctx.response_started:
             await response(scope, ctx.raw_receive, ctx.send)
+
+
+# While a delay fault waits, up to this much of the body is read ahead (and replayed) to
+# notice a client that goes away; past it, a gone client is noticed when the body is read.
+WATCH_BODY_BYTES = 1024 * 1024
+
+
+async def wait_unless_gone(seconds: float, receive: Receive) -> Receive | None:
+    """Wait ``seconds`` (a delay fault) while watching ``receive`` for ``http.disconnect``.
+
+    A plain sleep would let a request whose client timed out carry on later and change the
+    store under the next test. Returns the receive to go on with (it replays what was read
+    meanwhile), or None when the client has gone.
+    """
+    read: list[Message] = []
+
+    async def watch() -> bool:
+        size = 0
+        while size <= WATCH_BODY_BYTES:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return True
+            read.append(message)
+            size += len(message.get("body", b""))
+        return False
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    watcher = asyncio.ensure_future(watch())
+    try:
+        await asyncio.wait({watcher}, timeout=seconds)
+        if watcher.done() and watcher.result():
+            return None
+        if deadline > loop.time():  # stopped watching early: the rest of the delay
+            await asyncio.sleep(deadline - loop.time())
+    finally:
+        if not watcher.done():
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+
+    async def replaying_receive() -> Message:
+        if read:
+            return read.pop(0)
+        return await receive()
+
+    return replaying_receive
 
 
 def with_vary_origin(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

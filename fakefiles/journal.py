@@ -107,11 +107,15 @@ class Journal:
         self._entries: deque[JournalEntry | RawRequest] = deque(maxlen=size or None)
         self._enabled = size > 0
         self._raw = 0  # RawRequests recorded since the last read
+        self.generation = 0  # + 1 on every clear: a request from before it is not recorded
 
-    def record_raw(self, raw: RawRequest) -> None:
-        """Keep one request; its entry is built when the journal is read."""
+    def record_raw(self, raw: RawRequest, generation: int | None = None) -> None:
+        """Keep one request; its entry is built when the journal is read. ``generation``:
+        the journal's when the request began; cleared since, the request is not kept."""
         if self._enabled:
             with self._lock:
+                if generation is not None and generation != self.generation:
+                    return
                 self._entries.append(raw)
                 self._raw += 1
 
@@ -119,6 +123,7 @@ class Journal:
         with self._lock:
             self._entries.clear()
             self._raw = 0
+            self.generation += 1
 
     def entries(
         self,

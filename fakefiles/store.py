@@ -8,6 +8,10 @@ in the past, by the store's clock) are dropped lazily on the next access.
 
 All public methods are thread-safe: the live server runs in its own thread while a test
 seeds or inspects the same store.
+
+Every ``reset`` (or ``clear``) starts a new *generation*. Work that pinned the generation it
+began in (:meth:`FileStore.pin`, e.g. a request) may not write into a later one: a request
+still running when a test resets the fake cannot change the next test's files.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import heapq
 import threading
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Iterator
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Literal, Protocol
 
@@ -65,6 +70,15 @@ class Page:
 
 class DuplicateId(Exception):
     pass
+
+
+class StaleWrite(Exception):
+    """A write from work that began before the store's last reset: refused, so that nothing
+    from before a reset changes what comes after it."""
+
+
+# (store, generation) pinned by the work running in this context (see FileStore.pin).
+_PINNED: ContextVar[tuple[FileStore, int] | None] = ContextVar("fakefiles_pinned", default=None)
 
 
 _RECORD_FIELDS = tuple(f.name for f in fields(FileRecord))
@@ -132,7 +146,23 @@ class FileStore:
         self._namespaces: dict[str, _Namespace] = {}
         self._expiry: list[tuple[float, str, str]] = []  # heap of (expires_at, ns, id)
         self._seq = 0
+        self.generation = 0  # + 1 on every reset or clear
         self.hook: StoreHook | None = None  # None (no data directory): no cost at all
+
+    def pin(self) -> Token[tuple[FileStore, int] | None]:
+        """Writes made from now on in this context (its tasks and threads too) belong to the
+        current generation: after a reset they raise :class:`StaleWrite` instead of landing.
+        ``unpin`` with the token ends it."""
+        return _PINNED.set((self, self.generation))
+
+    @staticmethod
+    def unpin(token: Token[tuple[FileStore, int] | None]) -> None:
+        _PINNED.reset(token)
+
+    def _check_generation(self) -> None:
+        pinned = _PINNED.get()
+        if pinned is not None and pinned[0] is self and pinned[1] != self.generation:
+            raise StaleWrite("the store was reset after this work began")
 
     # -- writing -----------------------------------------------------------------------
 
@@ -142,6 +172,7 @@ class FileStore:
         if hook is not None:
             record = hook.prepare(record)
         with self._lock:
+            self._check_generation()
             self._purge_expired()
             ns = self._namespace(record.namespace)
             if record.id in ns.records:
@@ -159,6 +190,7 @@ class FileStore:
         if hook is not None:
             record = hook.prepare(record)
         with self._lock:
+            self._check_generation()
             ns = self._namespace(record.namespace)
             old = ns.records[record.id]
             record = replace(record, seq=old.seq, created_at=old.created_at)
@@ -170,6 +202,7 @@ class FileStore:
 
     def delete(self, namespace: str, file_id: str) -> FileRecord | None:
         with self._lock:
+            self._check_generation()
             self._purge_expired()
             ns = self._namespaces.get(namespace)
             if ns is None or file_id not in ns.records:
@@ -184,6 +217,7 @@ class FileStore:
         with self._lock:
             if self.hook is not None:
                 self.hook.on_clear()
+            self.generation += 1
             self._namespaces.clear()
             self._expiry.clear()
 
