@@ -250,16 +250,10 @@ def serve(settings: Settings, runtime: Runtime | None = None) -> int:
     problem = missing_stack(runtime.loop, runtime.http)
     if problem is not None:
         raise CliError(problem)
-    seeds = [load_fixture_file(path, seed=settings.seed) for path in settings.fixtures]
-    try:
+    try:  # loads settings.fixtures (a resumed data directory keeps its own files)
         fake = Fake(settings)
-    except DataDirError as exc:
+    except (DataDirError, DuplicateId) as exc:
         raise CliError(str(exc)) from None
-    for seed in seeds:
-        try:  # a resumed data directory already holds the fixtures' files (or their deletion)
-            fake.load(seed, records=not fake.resumed)
-        except DuplicateId as exc:
-            raise CliError(f"{seed.source}: {exc} (an earlier fixture file has this id)") from None
     app = create_app(fake=fake)
     try:
         sock = listening_socket(settings.host, settings.port)

@@ -10,6 +10,7 @@ classes (from the registry) are imported when a Fake is built.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +39,19 @@ class Seed:
 
 
 class Fake:
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None,
+                 seeds: Iterable[Seed] | None = None) -> None:
+        """A fake loaded with ``seeds``, by default those of ``settings.fixtures`` (read
+        first, so a bad fixture file stops before a data directory is touched).
+
+        Raises FixtureError, DuplicateId (naming the file) or persist.DataDirError.
+        """
         self.settings = settings or Settings()
+        if seeds is None:
+            from .fixtures import load_fixture_file
+
+            seeds = [load_fixture_file(path, seed=self.settings.seed)
+                     for path in self.settings.fixtures]
         self.clock = Clock()
         self.store = FileStore(self.clock)
         self.data: DataDir | None = None  # --data-dir: where the store is persisted
@@ -54,6 +66,18 @@ class Fake:
         self.vendors: dict[str, Vendor] = {
             name: info.http_class()(self) for name, info in VENDORS.items()
         }
+        try:
+            for seed in seeds:
+                try:  # a resumed data directory already holds the seeds' files (or not)
+                    self.load(seed, records=not self.resumed)
+                except DuplicateId as exc:
+                    raise DuplicateId(f"{seed.source}: {exc} (an earlier fixture file has "
+                                      "this id)") from None
+            if self.data is not None:
+                self.data.mark_seeded()  # only now: a crash before it seeds again
+        except BaseException:
+            self.close()
+            raise
 
     def _open_data_dir(self) -> None:
         """Restore the store from the data directory (raises persist.DataDirError)."""
@@ -109,7 +133,9 @@ class Fake:
 
     def reset(self) -> None:
         with self._lock:
-            self.store.clear()
+            # The seeds' files replace the store's in one step (and, with a data directory,
+            # in one rename: a crash leaves the old state or this one).
+            self.store.reset([record for seed in self.seeds for record in seed.records])
             self.faults.clear()
             self.journal.clear()
             self.clock.real()
@@ -117,7 +143,7 @@ class Fake:
             for vendor in self.vendors.values():
                 vendor.reset()
             for seed in self.seeds:
-                self._apply(seed)
+                self._apply(replace(seed, records=[]))
 
     # -- keys ------------------------------------------------------------------------------
 

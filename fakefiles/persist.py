@@ -3,7 +3,9 @@
 
 The directory::
 
-    DIR/fakefiles.json    marker: format name and version, and the link-signing key
+    DIR/fakefiles.json    marker: format name and version, the link-signing key, and whether
+                          the fixtures were put (``seeded``: false until the first seeding
+                          is done, so a first start killed half-way seeds again)
     DIR/metadata.log      append-only JSON lines, one put / replace / delete event each
     DIR/blobs/<sha256>    content, one file per distinct content
     DIR/tmp/              content being written (emptied at start)
@@ -15,7 +17,12 @@ is appended to the log; the event is fsync'd inside ``FileStore.put``/``replace`
 (this module is the store's hook), before the store changes and so before any response. At
 start the log is replayed (a torn last line is the write a crash interrupted: ignored; events
 whose content is missing are skipped), then compacted: rewritten atomically with one ``put``
-per live file, and content no file uses any more is removed.
+per live file, and content no file uses any more is removed. A reset is built aside the
+same way (content, then a new log renamed over the old one), so a crash leaves either the old
+state or the fixtures, never a mix of both or nothing.
+
+``FAKEFILES_CRASH_AT=<point>`` kills the process (SIGKILL) at a named point of seeding or
+reset: a test-only hook, to prove those windows safe (tests/test_persistence.py).
 
 Content kept in memory (small files, as without a data directory) is also removed from disk
 as soon as no file uses it; a large file's content is only removed at the next start or
@@ -29,6 +36,7 @@ import json
 import logging
 import os
 import secrets
+import signal
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -43,6 +51,13 @@ FIRST_START_LEFTOVERS = {MARKER_TMP, "lock"}  # what a first start killed early 
 LOG = "metadata.log"
 
 logger = logging.getLogger("fakefiles.persist")
+CRASH_POINTS = ("seeding", "reset-content-written", "reset-log-written", "reset-log-renamed")
+
+
+def crash_point(name: str) -> None:
+    """Test-only: die here, as kill -9 would, when ``FAKEFILES_CRASH_AT`` names this point."""
+    if os.environ.get("FAKEFILES_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class DataDirError(Exception):
@@ -86,8 +101,7 @@ class DataDir:
             ) from None
         marker = self.path / MARKER
         if marker.exists():
-            self.signing_key = self._read_marker(marker)
-            self.resumed = True
+            self.signing_key, self.resumed = self._read_marker(marker)
         else:
             others = sorted({p.name for p in self.path.iterdir()} - FIRST_START_LEFTOVERS)
             if others:
@@ -99,17 +113,33 @@ class DataDir:
             raise DataDirError(f"data directory {self.path}: not writable")
         self._lock()
         if not self.resumed:
-            self.signing_key = secrets.token_hex(32)
-            marker_json = {"format": FORMAT, "version": VERSION, "signing_key": self.signing_key}
-            self._write_file(self.path / MARKER_TMP, json.dumps(marker_json).encode())
-            os.replace(self.path / MARKER_TMP, marker)
-            _fsync_dir(self.path)
+            self.signing_key = self.signing_key or secrets.token_hex(32)
+            self._write_marker(seeded=False)
+            # A first seeding a crash interrupted: start it again from nothing.
+            self.log_path.unlink(missing_ok=True)
+            if self.blobs.exists():
+                for blob_file in self.blobs.iterdir():
+                    blob_file.unlink()
         self.blobs.mkdir(exist_ok=True)
         self.tmp.mkdir(exist_ok=True)
         for leftover in self.tmp.iterdir():  # content a crash interrupted; never acknowledged
             leftover.unlink()
 
-    def _read_marker(self, marker: Path) -> str:
+    def _write_marker(self, *, seeded: bool) -> None:
+        marker_json = {"format": FORMAT, "version": VERSION, "signing_key": self.signing_key,
+                       "seeded": seeded}
+        self._write_file(self.path / MARKER_TMP, json.dumps(marker_json).encode())
+        os.replace(self.path / MARKER_TMP, self.path / MARKER)
+        _fsync_dir(self.path)
+
+    def mark_seeded(self) -> None:
+        """The fixtures are in: from now on a start resumes this directory."""
+        if not self.resumed:
+            crash_point("seeding")
+            self._write_marker(seeded=True)
+
+    def _read_marker(self, marker: Path) -> tuple[str, bool]:
+        """(signing key, whether the first seeding finished)."""
         try:
             data = json.loads(marker.read_bytes())
         except (OSError, ValueError):
@@ -122,7 +152,9 @@ class DataDir:
                 f"fakefiles reads version {VERSION}"
             )
         key = data.get("signing_key")
-        return key if isinstance(key, str) and key else secrets.token_hex(32)
+        # A marker from before "seeded" existed was written after nothing: it counts as seeded.
+        return (key if isinstance(key, str) and key else secrets.token_hex(32),
+                data.get("seeded", True) is not False)
 
     def _lock(self) -> None:
         import fcntl  # POSIX only, and only needed with a data directory
@@ -255,15 +287,24 @@ class DataDir:
         self._append({"op": "delete", "ns": record.namespace, "id": record.id})
         self._release(record.blob)
 
-    def on_clear(self) -> None:
-        """Reset: the persisted state goes too (the fixtures are then put again)."""
+    def on_reset(self, records: list[FileRecord]) -> None:
+        """Reset to ``records`` (prepared: their content is in ``blobs/``): a new log is built
+        aside and renamed over the old one, then content no record uses is removed."""
+        for record in records:
+            self._ensure_content(record.blob)
+        crash_point("reset-content-written")
         assert self._log_fd is not None
-        os.ftruncate(self._log_fd, 0)
-        os.fsync(self._log_fd)
-        self._log_size = 0
-        self._refs.clear()
+        self._rewrite_log(records, crash_at="reset-log-written")
+        crash_point("reset-log-renamed")
+        os.close(self._log_fd)  # it names the replaced file
+        self._log_fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._log_size = os.fstat(self._log_fd).st_size
+        self._refs = {}
+        for record in records:
+            self._refs[record.sha256] = self._refs.get(record.sha256, 0) + 1
         for blob_file in self.blobs.iterdir():
-            blob_file.unlink()
+            if blob_file.name not in self._refs:
+                blob_file.unlink()
 
     # -- internals -----------------------------------------------------------------------
 
@@ -322,7 +363,7 @@ class DataDir:
             handle.flush()
             os.fsync(handle.fileno())
 
-    def _rewrite_log(self, records: list[FileRecord]) -> None:
+    def _rewrite_log(self, records: list[FileRecord], crash_at: str | None = None) -> None:
         lines = b"".join(
             (json.dumps({"op": "put", **_event_fields(r)}, separators=(",", ":"), default=str)
              + "\n").encode()
@@ -330,6 +371,8 @@ class DataDir:
         )
         tmp = self.path / (LOG + ".tmp")
         self._write_file(tmp, lines)
+        if crash_at is not None:
+            crash_point(crash_at)
         os.replace(tmp, self.log_path)
         _fsync_dir(self.path)
 

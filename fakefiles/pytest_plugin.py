@@ -251,12 +251,9 @@ class _Fakes:
         if key not in self._by_key:
             from .app import create_app
             from .fake import Fake
-            from .fixtures import load_fixture_file
             from .settings import Settings
 
-            fake = Fake(Settings(fixtures=fixtures, **settings))
-            for path in fixtures:
-                fake.load(load_fixture_file(path))
+            fake = Fake(Settings(fixtures=fixtures, **settings))  # loads the fixtures
             app = create_app(fake=fake)
             self._by_key[key] = (fake, app, _LiveHolder(app))
         return self._by_key[key]

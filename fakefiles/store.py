@@ -103,7 +103,7 @@ class StoreHook(Protocol):
     def on_put(self, record: FileRecord) -> None: ...
     def on_replace(self, old: FileRecord, new: FileRecord) -> None: ...
     def on_delete(self, record: FileRecord) -> None: ...
-    def on_clear(self) -> None: ...
+    def on_reset(self, records: list[FileRecord]) -> None: ...
 
 
 class _SortedIds:
@@ -214,12 +214,23 @@ class FileStore:
             return record
 
     def clear(self) -> None:
+        self.reset([])
+
+    def reset(self, records: Iterable[FileRecord]) -> None:
+        """Replace every record with ``records`` in one step (a new generation): a reader
+        sees the old state or the new one, never a half-filled store."""
+        hook = self.hook
+        prepared = [hook.prepare(r) for r in records] if hook is not None else list(records)
         with self._lock:
-            if self.hook is not None:
-                self.hook.on_clear()
+            numbered = [_with_seq(r, self._seq + n) for n, r in enumerate(prepared, 1)]
+            if hook is not None:
+                hook.on_reset(numbered)
+            self._seq += len(numbered)
             self.generation += 1
             self._namespaces.clear()
             self._expiry.clear()
+            for record in numbered:
+                self._index(self._namespace(record.namespace), record)
 
     # -- reading -----------------------------------------------------------------------
 

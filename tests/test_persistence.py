@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
@@ -287,18 +288,22 @@ orq:
 """
 
 
+def serve_command(data_dir: Path, log: Path) -> list[str]:
+    fixture = log.with_name("fixture.yaml")
+    fixture.write_text(FIXTURE)
+    return [sys.executable, "-m", "fakefiles", "serve", "--port", "0", "--data-dir",
+            str(data_dir), "--fixtures", str(fixture), "--log-level", "warning"]
+
+
 class Server:
     """``fakefiles serve --data-dir --fixtures`` in a subprocess (the fixture's files are put
     on the first start only: later starts resume the directory)."""
 
-    def __init__(self, data_dir: Path, log: Path) -> None:
+    def __init__(self, data_dir: Path, log: Path, crash_at: str | None = None) -> None:
         self.stderr = log.open("ab")
-        fixture = log.with_name("fixture.yaml")
-        fixture.write_text(FIXTURE)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "fakefiles", "serve", "--port", "0", "--data-dir",
-             str(data_dir), "--fixtures", str(fixture), "--log-level", "warning"],
-            stdout=subprocess.PIPE, stderr=self.stderr, text=True, cwd=ROOT,
+            serve_command(data_dir, log), stdout=subprocess.PIPE, stderr=self.stderr, text=True,
+            cwd=ROOT, env={**os.environ, "FAKEFILES_CRASH_AT": crash_at or ""},
         )
         assert self.proc.stdout is not None
         first = self.proc.stdout.readline()  # the banner's first line names the origin
@@ -413,3 +418,90 @@ def check_survivors(
             assert data is not None and sha256(data).hexdigest() == digest, f"corrupted: {key}"
         now_verified.add(key)
     return now_verified
+
+
+# -- kill -9 at each step of seeding and reset (FAKEFILES_CRASH_AT, persist.crash_point) ---
+
+
+def stored(server: Server) -> dict[str, bytes]:
+    """filename -> content of every file the server lists (all vendors)."""
+    client = FilesClient(server.url)
+    try:
+        return {item["filename"]: client.download(vendor, item["id"]) or b""
+                for vendor in ("openai", "vlmrun", "orq") for item in client.list_all(vendor)}
+    finally:
+        client.close()
+
+
+def test_a_first_seeding_killed_half_way_seeds_again(tmp_path: Path) -> None:
+    data_dir, log = tmp_path / "data", tmp_path / "server.log"
+    crashed = subprocess.run(serve_command(data_dir, log), cwd=ROOT, capture_output=True,
+                             env={**os.environ, "FAKEFILES_CRASH_AT": "seeding"}, timeout=60)
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    server = Server(data_dir, log)
+    try:
+        assert stored(server) == {"seeded.txt": b"seeded", "seeded.md": b"seeded"}
+    finally:
+        server.kill()
+
+
+@pytest.mark.parametrize("point, after", [
+    ("reset-content-written", "before"), ("reset-log-written", "before"),
+    ("reset-log-renamed", "after"),
+])
+def test_a_reset_killed_at_any_step_leaves_the_old_state_or_the_new(
+    tmp_path: Path, point: str, after: str
+) -> None:
+    data_dir, log = tmp_path / "data", tmp_path / "server.log"
+    server = Server(data_dir, log)
+    client = FilesClient(server.url)
+    client.upload("openai", "mine.txt", b"mine")
+    client.close()
+    before = stored(server)
+    server.kill()
+    assert sorted(before) == ["mine.txt", "seeded.md", "seeded.txt"]
+
+    server = Server(data_dir, log, crash_at=point)
+    try:
+        with pytest.raises(httpx.TransportError):
+            httpx.post(f"{server.url}/_fakefiles/reset", timeout=30)
+        assert server.proc.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        server.kill()
+
+    server = Server(data_dir, log)
+    try:
+        state = stored(server)
+    finally:
+        server.kill()
+    fixtures_only = {k: v for k, v in before.items() if k != "mine.txt"}
+    assert state == (before if after == "before" else fixtures_only)
+
+
+def test_a_reset_that_fails_half_way_keeps_the_old_state(tmp_path: Path,
+                                                         monkeypatch: Any) -> None:
+    from fakefiles import persist
+
+    data_dir = tmp_path / "data"
+    seed = load_fixture_text(
+        "openai:\n  files:\n    - {id: file-seeded, filename: s.txt, purpose: assistants, "
+        "content: seeded}\n", source="seed.yaml")
+    fake = Fake(Settings(data_dir=data_dir))
+    fake.load(seed)
+    fake.store.put(replace(next(fake.store.records()), id="file-mine", filename="mine.txt"))
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    # The disk fails (as a crash would stop it) while the reset puts the fixtures back.
+    monkeypatch.setattr(persist.DataDir, "_write_file", broken)
+    monkeypatch.setattr(persist.DataDir, "_write_blob", broken)
+    with pytest.raises(OSError):
+        fake.reset()
+    monkeypatch.undo()
+    assert sorted(r.filename for r in fake.store.records()) == ["mine.txt", "s.txt"]
+    fake.close()
+    fake = Fake(Settings(data_dir=data_dir))
+    fake.load(seed, records=not fake.resumed)
+    assert sorted(r.filename for r in fake.store.records()) == ["mine.txt", "s.txt"]
+    fake.close()
