@@ -167,6 +167,7 @@ def test_session_end_closes_the_fake_and_its_data_directory(pytester, tmp_path):
             client = fakefiles.openai()
             client.files.create(file=("kept.txt", b"kept"), purpose="assistants")
     """)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     pytester.runpytest_inprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
     # Same process: the directory's lock is free again only if the plugin closed the fake.
     again = Fake(Settings(data_dir=data_dir))
