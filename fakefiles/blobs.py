@@ -53,13 +53,22 @@ class Blob:
             return self.data
         return b"".join(self.chunks())
 
+    def claim_spool_file(self) -> None:
+        """After the spooled temp file was renamed away: it is no longer ours to delete."""
+        if isinstance(self._owner, _TempFile):
+            self._owner.claim()
+
 
 class _TempFile:
     """Deletes its path when the last Blob holding it is garbage-collected."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        weakref.finalize(self, _unlink_quietly, path)
+        self._finalizer = weakref.finalize(self, _unlink_quietly, path)
+
+    def claim(self) -> None:
+        """The file was moved (renamed) to where it is kept: nothing deletes it now."""
+        self._finalizer.detach()
 
 
 def _unlink_quietly(path: str) -> None:
@@ -109,8 +118,11 @@ class _Hasher:
 class BlobWriter:
     """Accepts content in chunks, hashing as it goes; ``finish()`` gives the Blob."""
 
-    def __init__(self, spool_threshold: int = DEFAULT_SPOOL_THRESHOLD) -> None:
+    def __init__(
+        self, spool_threshold: int = DEFAULT_SPOOL_THRESHOLD, spool_dir: str | None = None
+    ) -> None:
         self._threshold = spool_threshold
+        self._spool_dir = spool_dir  # None: the system's temp directory
         self._sha256 = hashlib.sha256()
         self._md5 = hashlib.md5(usedforsecurity=False)
         self._buffer = bytearray()
@@ -137,7 +149,7 @@ class BlobWriter:
         if self._file is None:
             self._buffer += chunk
             if len(self._buffer) > self._threshold:
-                fd, self._path = tempfile.mkstemp(prefix="fakefiles-")
+                fd, self._path = tempfile.mkstemp(prefix="fakefiles-", dir=self._spool_dir)
                 self._file = os.fdopen(fd, "wb")
                 self._file.write(self._buffer)
                 self._buffer = bytearray()

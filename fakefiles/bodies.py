@@ -40,6 +40,7 @@ class BodyLimits:
     max_bytes: int = 512 * 1024 * 1024
     spool_threshold: int = 1024 * 1024
     read_timeout: float = 30.0  # seconds to wait for the next chunk of a body
+    spool_dir: str | None = None  # where large bodies spool (the data directory's tmp/)
 
 
 @dataclass
@@ -198,7 +199,7 @@ class _Parts:
         content_type = self._headers.get(b"content-type")
         self._content_type = content_type.decode("latin-1") if content_type else None
         if self._filename is not None:
-            self._writer = BlobWriter(self.limits.spool_threshold)
+            self._writer = BlobWriter(self.limits.spool_threshold, self.limits.spool_dir)
             self._open_writers.append(self._writer)
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:

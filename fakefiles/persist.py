@@ -257,19 +257,24 @@ class DataDir:
 
     # -- the store's hook (on_* run under the store's lock) ---------------------------------
 
-    def prepare(self, record: FileRecord) -> FileRecord:
-        """Content to disk, durably, before the store takes its lock (the slow part)."""
-        from dataclasses import replace
-
-        blob = record.blob
+    def prepare(self, blob: Blob) -> Blob:
+        """Content to disk, durably, before the store takes its lock (the slow part; vendors
+        run it on a worker thread). Content spooled into ``tmp/`` is renamed, not copied."""
         path = self.blob_path(blob.sha256)
         if blob.path == str(path):
-            return record
+            return blob
         if not path.exists():  # content-addressed: the same bytes are written once
-            self._write_blob(blob, path)
-        stored = Blob(size=blob.size, sha256=blob.sha256, md5=blob.md5, data=blob.data,
-                      path=str(path))
-        return replace(record, blob=stored)
+            spooled_here = blob.path is not None and Path(blob.path).parent == self.tmp
+            if spooled_here:
+                assert blob.path is not None
+                _fsync_file(blob.path)
+                os.replace(blob.path, path)
+                blob.claim_spool_file()
+                _fsync_dir(self.blobs)
+            else:
+                self._write_blob(blob, path)
+        return Blob(size=blob.size, sha256=blob.sha256, md5=blob.md5, data=blob.data,
+                    path=str(path))
 
     def on_put(self, record: FileRecord) -> None:
         self._ensure_content(record.blob)
@@ -413,6 +418,14 @@ def _typed(event: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> A
 
 # fdatasync is enough for an append (it flushes the new size too); macOS only has fsync.
 _datasync = getattr(os, "fdatasync", os.fsync)
+
+
+def _fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(path: Path) -> None:

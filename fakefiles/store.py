@@ -96,14 +96,20 @@ def _with_seq(record: FileRecord, seq: int) -> FileRecord:
 
 class StoreHook(Protocol):
     """Told of each change before it is made, so that it can refuse it by raising
-    (:mod:`fakefiles.persist` logs it durably). ``prepare`` runs outside the store's lock, for
-    slow work; the ``on_*`` calls run under it, in the order the changes happen."""
+    (:mod:`fakefiles.persist` logs it durably). ``prepare`` (content to disk) runs outside the
+    store's lock, for slow work, and returns the blob as kept (itself when already kept); the
+    ``on_*`` calls run under it, in the order the changes happen."""
 
-    def prepare(self, record: FileRecord) -> FileRecord: ...
+    def prepare(self, blob: Blob) -> Blob: ...
     def on_put(self, record: FileRecord) -> None: ...
     def on_replace(self, old: FileRecord, new: FileRecord) -> None: ...
     def on_delete(self, record: FileRecord) -> None: ...
     def on_reset(self, records: list[FileRecord]) -> None: ...
+
+
+def _prepared(hook: StoreHook, record: FileRecord) -> FileRecord:
+    blob = hook.prepare(record.blob)
+    return record if blob is record.blob else replace(record, blob=blob)
 
 
 class _SortedIds:
@@ -170,7 +176,7 @@ class FileStore:
         """Store a record; its id must be new in its namespace. Returns it with its seq."""
         hook = self.hook
         if hook is not None:
-            record = hook.prepare(record)
+            record = _prepared(hook, record)
         with self._lock:
             self._check_generation()
             self._purge_expired()
@@ -188,7 +194,7 @@ class FileStore:
         """Swap a stored record for an edited copy (same id, namespace and sort position)."""
         hook = self.hook
         if hook is not None:
-            record = hook.prepare(record)
+            record = _prepared(hook, record)
         with self._lock:
             self._check_generation()
             ns = self._namespace(record.namespace)
@@ -220,7 +226,7 @@ class FileStore:
         """Replace every record with ``records`` in one step (a new generation): a reader
         sees the old state or the new one, never a half-filled store."""
         hook = self.hook
-        prepared = [hook.prepare(r) for r in records] if hook is not None else list(records)
+        prepared = [_prepared(hook, r) for r in records] if hook is not None else list(records)
         with self._lock:
             numbered = [_with_seq(r, self._seq + n) for n, r in enumerate(prepared, 1)]
             if hook is not None:

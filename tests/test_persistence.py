@@ -505,3 +505,73 @@ def test_a_reset_that_fails_half_way_keeps_the_old_state(tmp_path: Path,
     fake.load(seed, records=not fake.resumed)
     assert sorted(r.filename for r in fake.store.records()) == ["mine.txt", "s.txt"]
     fake.close()
+
+
+# -- large uploads: spooled into the directory, slow disk work off the event loop -------------
+
+
+def test_uploads_spool_into_the_data_directory_and_disk_work_stays_off_the_loop(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    import asyncio
+    import tempfile
+
+    from fakefiles import persist
+    from fakefiles.blobs import Blob
+    from fakefiles.persist import DataDir
+
+    spool_dirs: list[Any] = []
+    on_the_loop: list[str] = []
+    real_mkstemp, real_chunks = tempfile.mkstemp, Blob.chunks
+    real_write_blob = DataDir._write_blob
+    real_fsync_file = getattr(persist, "_fsync_file", None)
+
+    def loop_running(what: str) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        on_the_loop.append(what)
+
+    def mkstemp(*args: Any, **kwargs: Any) -> Any:
+        spool_dirs.append(kwargs.get("dir"))
+        return real_mkstemp(*args, **kwargs)
+
+    def write_blob(self: DataDir, blob: Blob, path: Path) -> None:
+        loop_running("DataDir._write_blob")
+        real_write_blob(self, blob, path)
+
+    def fsync_file(path: str) -> None:
+        loop_running("persist._fsync_file")
+        assert real_fsync_file is not None
+        real_fsync_file(path)
+
+    def chunks(self: Blob, *args: Any) -> Iterator[bytes]:
+        loop_running("Blob.chunks")  # copying or reassembling content
+        yield from real_chunks(self, *args)
+
+    monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    monkeypatch.setattr(DataDir, "_write_blob", write_blob)
+    monkeypatch.setattr(persist, "_fsync_file", fsync_file, raising=False)
+    monkeypatch.setattr(Blob, "chunks", chunks)
+    data_dir = tmp_path / "data"
+    big = random.Random(4).randbytes(BIG)
+    with running(data_dir) as (fake, url):
+        client = FilesClient(url)
+        for vendor in ("openai", "vlmrun", "orq"):
+            file_id = client.upload(vendor, f"big-{vendor}.bin", big)
+            assert client.download(vendor, file_id) == big
+        client.close()
+        with httpx.Client(base_url=f"{url}/openai/v1", timeout=30) as http:
+            upload = http.post("/uploads", json={"bytes": 2 * BIG, "filename": "parts.bin",
+                                                 "mime_type": "application/octet-stream",
+                                                 "purpose": "assistants"}).json()
+            part_ids = [http.post(f"/uploads/{upload['id']}/parts",
+                                  files={"data": ("p", big)}).json()["id"] for _ in range(2)]
+            done = http.post(f"/uploads/{upload['id']}/complete",
+                             json={"part_ids": part_ids}).json()
+            assert done["status"] == "completed"
+            assert http.get(f"/files/{done['file']['id']}/content").content == big + big
+        assert len(list((data_dir / "blobs").iterdir())) == 2  # big, and big twice
+    assert on_the_loop == []
+    assert spool_dirs and {Path(d) for d in spool_dirs} == {data_dir / "tmp"}

@@ -22,6 +22,7 @@ import json
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
@@ -128,11 +129,22 @@ class Vendor:
     @property
     def limits(self) -> BodyLimits:
         settings = self.fake.settings
+        data = self.fake.data
         return BodyLimits(
             max_bytes=settings.max_upload_bytes,
             spool_threshold=settings.spool_threshold,
             read_timeout=settings.body_timeout,
+            # Spooled into the data directory, a large upload is renamed into place, not copied.
+            spool_dir=None if data is None else str(data.tmp),
         )
+
+    async def on_disk(self, blob: Blob) -> Blob:
+        """With a data directory, ``blob`` written to it durably on a worker thread (store.put
+        then finds the work done): a large upload's fsync never holds the event loop."""
+        hook = self.store.hook
+        if hook is None:
+            return blob
+        return await anyio.to_thread.run_sync(hook.prepare, blob)
 
     def now(self) -> float:
         return self.fake.clock.now()

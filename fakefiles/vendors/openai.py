@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
@@ -152,7 +153,7 @@ class OpenAI(Vendor):
             _single(form.fields, "expires_after[anchor]"),
             _single(form.fields, "expires_after[seconds]"),
         )
-        record = self.store_file(
+        record = await self.store_file(
             request, filename, purpose, upload.blob,
             guess_content_type(filename, upload.content_type), expires_after,
         )
@@ -286,23 +287,24 @@ class OpenAI(Vendor):
                 )
             if len(set(part_ids)) != len(part_ids):
                 raise InvalidParam("'part_ids' lists a part more than once.", param="part_ids")
-            total = sum(upload.parts[p].blob.size for p in part_ids)
-            if total != upload.bytes:
-                raise InvalidParam(
-                    f"The parts add up to {total} bytes but the upload was created with "
-                    f"bytes={upload.bytes}.", param="bytes",
-                )
-            writer = BlobWriter(self.limits.spool_threshold)
-            for part_id in part_ids:
-                for chunk in upload.parts[part_id].blob.chunks():
-                    writer.write(chunk)
-            blob = writer.finish()
-            if md5 is not None and md5.lower() != blob.md5:
-                raise InvalidParam(
-                    f"The md5 checksum {md5} does not match the assembled content "
-                    f"({blob.md5}).", param="md5",
-                )
-            record = self.store_file(
+            blobs = [upload.parts[p].blob for p in part_ids]
+        total = sum(blob.size for blob in blobs)
+        if total != upload.bytes:
+            raise InvalidParam(
+                f"The parts add up to {total} bytes but the upload was created with "
+                f"bytes={upload.bytes}.", param="bytes",
+            )
+        # Reassembly (up to 8 GiB) and, with a data directory, its fsync: on a worker thread.
+        blob = await anyio.to_thread.run_sync(self.assemble, blobs)
+        if md5 is not None and md5.lower() != blob.md5:
+            raise InvalidParam(
+                f"The md5 checksum {md5} does not match the assembled content "
+                f"({blob.md5}).", param="md5",
+            )
+        blob = await self.on_disk(blob)
+        with self.uploads.lock:  # cancelled, expired or completed meanwhile: that one wins
+            self.pending_upload(upload.id)
+            record = self.store_file_now(
                 request, upload.filename, upload.purpose, blob, upload.mime_type,
                 upload.file_expires_after,
             )
@@ -310,6 +312,18 @@ class OpenAI(Vendor):
             upload.file_id = record.id
             upload.parts.clear()
         return self.upload_json(upload, request)
+
+    def assemble(self, blobs: list[Blob]) -> Blob:
+        limits = self.limits
+        writer = BlobWriter(limits.spool_threshold, limits.spool_dir)
+        try:
+            for part in blobs:
+                for chunk in part.chunks():
+                    writer.write(chunk)
+        except BaseException:
+            writer.discard()
+            raise
+        return writer.finish()
 
     async def cancel_upload(self, request: Request) -> dict[str, Any]:
         with self.uploads.lock:
@@ -372,7 +386,15 @@ class OpenAI(Vendor):
             raise missing("expires_after.seconds")
         return value
 
-    def store_file(
+    async def store_file(
+        self, request: Request, filename: str, purpose: str, blob: Blob, content_type: str,
+        expires_after: int | None,
+    ) -> FileRecord:
+        blob = await self.on_disk(blob)
+        return self.store_file_now(request, filename, purpose, blob, content_type,
+                                   expires_after)
+
+    def store_file_now(
         self, request: Request, filename: str, purpose: str, blob: Blob, content_type: str,
         expires_after: int | None,
     ) -> FileRecord:

@@ -211,10 +211,11 @@ class Orq(Vendor):
             upload = await self.read_upload_json(request)
         if upload.blob.size == 0:
             raise InvalidParam("'content' must not be empty.", param="content")
+        blob = await self.on_disk(upload.blob)
         now = self.now()
         record = self.store.put(FileRecord(
             id="file_" + ids.ulid(now), namespace=namespace_for(upload.project),
-            filename=upload.filename, purpose=upload.purpose, created_at=now, blob=upload.blob,
+            filename=upload.filename, purpose=upload.purpose, created_at=now, blob=blob,
             content_type=guess_content_type(upload.filename, upload.content_type),
             owner=upload.project,
         ))
@@ -290,6 +291,7 @@ class Orq(Vendor):
         json_limits = BodyLimits(
             max_bytes=(max_content + 2) // 3 * 4 + JSON_SLACK,
             spool_threshold=limits.spool_threshold, read_timeout=limits.read_timeout,
+            spool_dir=limits.spool_dir,
         )
         try:
             body = await read_json(request, json_limits)
@@ -317,7 +319,7 @@ class Orq(Vendor):
         project = self.chosen_project(request, body.get("project_id"), "body")
         if len(content) // 4 * 3 - 2 > max_content:
             raise too_large(max_content)
-        blob = decode_base64(content, limits.spool_threshold)
+        blob = decode_base64(content, limits.spool_threshold, limits.spool_dir)
         if blob.size > max_content:
             raise too_large(max_content)
         return Upload(filename, purpose, project, blob, mime)
@@ -368,7 +370,7 @@ def parse_purpose(raw: Any, location: str = "body") -> str:
     )
 
 
-def decode_base64(text: str, spool_threshold: int) -> Blob:
+def decode_base64(text: str, spool_threshold: int, spool_dir: str | None = None) -> Blob:
     """Strict standard base64 (padded, no stray characters) into a blob, a slice at a time.
 
     Line breaks are dropped first: ``base64`` on the command line wraps at 76 columns, and
@@ -378,7 +380,7 @@ def decode_base64(text: str, spool_threshold: int) -> Blob:
     body = text.rstrip("=")
     if len(text) % 4 or len(text) - len(body) > 2 or "=" in body:
         raise bad_base64()
-    writer = BlobWriter(spool_threshold)
+    writer = BlobWriter(spool_threshold, spool_dir)
     step = 4 * 64 * 1024
     try:
         for start in range(0, len(text), step):

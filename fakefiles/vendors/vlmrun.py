@@ -168,7 +168,8 @@ class VlmRun(Vendor):
         filename = check_filename(upload.filename, "file")
         content_type = guess_content_type(filename, upload.content_type)
         self.check_content(upload.blob, content_type)
-        record = self.store_file(request, filename, purpose, upload.blob, content_type)
+        blob = await self.on_disk(upload.blob)
+        record = self.store_file(request, filename, purpose, blob, content_type)
         return self.record_json(record, request, public_url=public_url)
 
     async def list_files(self, request: Request) -> list[dict[str, Any]]:
@@ -251,15 +252,17 @@ class VlmRun(Vendor):
             raise NotFound(f"Upload not found: {upload_id}")
         if upload.file_id is not None:
             raise FakeFilesError("This upload URL has already been used.", status=409)
-        writer = BlobWriter(self.limits.spool_threshold)
+        limits = self.limits
+        writer = BlobWriter(limits.spool_threshold, limits.spool_dir)
         try:
-            async for chunk in stream_body(request, self.limits):
+            async for chunk in stream_body(request, limits):
                 writer.write(chunk)
         except BaseException:
             writer.discard()
             raise
         blob = writer.finish()
         self.check_content(blob, upload.content_type)
+        blob = await self.on_disk(blob)
         with self.lock:  # two PUTs racing: the first to finish wins
             if upload.file_id is not None:
                 raise FakeFilesError("This upload URL has already been used.", status=409)
