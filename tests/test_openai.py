@@ -237,6 +237,26 @@ def test_upload_expires_after_an_hour(sdk, app):
     assert "expired" in err.value.message
 
 
+def test_an_expired_upload_lets_go_of_its_parts(sdk, app):
+    import gc
+    import os
+
+    up = sdk.uploads.create(bytes=2 * 1024 * 1024, filename="x.bin", mime_type="text/plain",
+                            purpose="assistants")
+    sdk.uploads.parts.create(up.id, data=b"x" * (2 * 1024 * 1024))  # spooled to a temp file
+    upload = app.state.fake.vendors["openai"].uploads.get(up.id)
+    spool = next(iter(upload.parts.values())).blob.path
+    assert spool is not None and os.path.exists(spool)
+    app.state.fake.clock.advance(3601)  # by the fake's clock: no real hour needed
+    sdk.uploads.create(bytes=1, filename="y.txt", mime_type="text/plain", purpose="assistants")
+    del upload
+    gc.collect()
+    assert not os.path.exists(spool)  # purged: a long-running sidecar keeps nothing
+    with pytest.raises(openai.BadRequestError) as err:
+        sdk.uploads.parts.create(up.id, data=b"late")
+    assert "expired" in err.value.message
+
+
 def test_upload_file_chunked_end_to_end(sdk):
     data = b"".join(b'{"row": %d}\n' % i for i in range(2000))
     # Bytes rather than a path: given a path, the SDK leaves the file handle open.

@@ -279,6 +279,18 @@ def test_presigned_url_expires(live):
     assert vlm.files.list() == []
 
 
+def test_expired_presigned_sessions_are_forgotten(live):
+    for n in range(3):
+        api(live, "POST", "/files/presigned-url",
+            json={"filename": f"late{n}.txt", "purpose": "batch", "expiration": 60})
+    vendor = live.fake.vendors["vlmrun"]
+    assert len(vendor.pending) == 3
+    live.fake.clock.advance(61)
+    fresh = api(live, "POST", "/files/presigned-url",
+                json={"filename": "fresh.txt", "purpose": "batch", "expiration": 60}).json()
+    assert list(vendor.pending) == [fresh["id"]]
+
+
 # -- refusals through the SDK --------------------------------------------------------------------
 
 

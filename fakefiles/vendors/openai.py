@@ -12,6 +12,7 @@ the knobs it turns.
 
 from __future__ import annotations
 
+import heapq
 import threading
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -24,6 +25,7 @@ from starlette.routing import BaseRoute
 from .. import ids
 from ..blobs import Blob, BlobWriter
 from ..bodies import read_json, read_multipart
+from ..clock import Clock
 from ..errors import (
     FakeFilesError,
     InvalidParam,
@@ -66,7 +68,7 @@ class OpenAI(Vendor):
 
     def __init__(self, fake: Any) -> None:
         super().__init__(fake)
-        self.uploads = Uploads()
+        self.uploads = Uploads(fake.clock)
 
     def routes(self) -> list[BaseRoute]:
         return self.file_routes() + self.upload_routes()
@@ -89,7 +91,7 @@ class OpenAI(Vendor):
         ]
 
     def reset(self) -> None:
-        self.uploads = Uploads()
+        self.uploads = Uploads(self.fake.clock)
 
     # -- wire shapes ---------------------------------------------------------------------
 
@@ -438,19 +440,39 @@ class Upload:
 
 
 class Uploads:
-    """Upload sessions in progress; a lock keeps parts, complete and cancel consistent."""
+    """Upload sessions in progress; a lock keeps parts, complete and cancel consistent.
 
-    def __init__(self) -> None:
+    An Upload that expires (by the fake's clock) drops its parts at the next access, so a
+    long-running sidecar does not keep their content (temp files) for ever; the Upload itself
+    stays, small, so that a late request still hears it expired.
+    """
+
+    def __init__(self, clock: Clock) -> None:
         self.lock = threading.RLock()
+        self.clock = clock
         self._uploads: dict[str, Upload] = {}
+        self._expiry: list[tuple[float, str]] = []  # heap of (expires_at, upload id)
 
     def add(self, upload: Upload) -> None:
         with self.lock:
+            self._purge_expired()
             self._uploads[upload.id] = upload
+            heapq.heappush(self._expiry, (upload.expires_at, upload.id))
 
     def get(self, upload_id: str) -> Upload | None:
         with self.lock:
+            self._purge_expired()
             return self._uploads.get(upload_id)
+
+    def _purge_expired(self) -> None:
+        if not self._expiry or self._expiry[0][0] > (now := self.clock.now()):
+            return
+        while self._expiry and self._expiry[0][0] <= now:
+            _, upload_id = heapq.heappop(self._expiry)
+            upload = self._uploads.get(upload_id)
+            if upload is not None and upload.state(now) == "expired":
+                upload.status = "expired"
+                upload.parts.clear()
 
 
 def _single(fields: dict[str, list[str]], name: str) -> str | None:

@@ -93,6 +93,16 @@ class VlmRun(Vendor):
         with self.lock:
             self.pending.clear()
 
+    def pending_upload(self, upload_id: str) -> PendingUpload | None:
+        """A presigned session; expired ones (by the fake's clock) are forgotten first, so a
+        long-running sidecar does not keep them for ever."""
+        now = self.now()
+        with self.lock:
+            expired = [key for key, upload in self.pending.items() if upload.expires <= now]
+            for key in expired:
+                del self.pending[key]
+            return self.pending.get(upload_id)
+
     # -- wire shapes ---------------------------------------------------------------------
 
     def record_json(
@@ -224,6 +234,7 @@ class VlmRun(Vendor):
         upload = PendingUpload(ids.uuid4(), filename, purpose, content_type, now,
                                int(now) + expiration)
         with self.lock:
+            self.pending_upload(upload.id)  # forgets the expired ones
             self.pending[upload.id] = upload
         query = urlencode({"expires": upload.expires, "signature": self.sign(upload.id,
                                                                             upload.expires)})
@@ -246,8 +257,7 @@ class VlmRun(Vendor):
                                int(expires_raw), given, self.now())
         if problem:
             raise Forbidden(problem)
-        with self.lock:
-            upload = self.pending.get(upload_id)
+        upload = self.pending_upload(upload_id)
         if upload is None:
             raise NotFound(f"Upload not found: {upload_id}")
         if upload.file_id is not None:
@@ -273,8 +283,7 @@ class VlmRun(Vendor):
 
     async def verify_upload(self, request: Request) -> dict[str, Any]:
         upload_id = request.path_params["upload_id"]
-        with self.lock:
-            upload = self.pending.get(upload_id)
+        upload = self.pending_upload(upload_id)
         if upload is None:
             raise NotFound(f"Upload not found: {upload_id}", param="upload_id", location="path")
         if upload.file_id is None:
