@@ -62,10 +62,12 @@ def vendor_mounts(fake: Fake) -> list[tuple[str, Vendor]]:
 
 
 def create_app(settings: Settings | None = None, *, fake: Fake | None = None) -> Starlette:
+    """The app for ``settings`` (its fixtures loaded; by default ``Settings.from_env()``, the
+    ``FAKEFILES_*`` variables ``fakefiles serve`` reads), or around an existing ``fake``."""
     from .admin import admin_routes
 
     if fake is None:
-        fake = Fake(settings)
+        fake = Fake(settings if settings is not None else Settings.from_env())
     mounts = vendor_mounts(fake)
     routes: list[BaseRoute] = [Route("/", index, methods=["GET"])]
     # Each vendor also serves its OpenAPI document at <prefix>/openapi.json (specs/).

@@ -194,9 +194,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def settings_from(
-    args: argparse.Namespace, environ: Mapping[str, str]
+    args: argparse.Namespace, environ: Mapping[str, str],
+    given: Mapping[str, Any] | None = None,
 ) -> tuple[Settings, Runtime]:
-    """Settings and runtime options from the flags, then the environment, then the defaults."""
+    """Settings (``given`` fields winning, for ``Settings.from_env``) and runtime options from
+    the flags, then the environment, then the defaults."""
     values: dict[str, Any] = {}
     given_as: dict[str, str] = {}
     for option in OPTIONS:
@@ -212,6 +214,7 @@ def settings_from(
     for prefix in ("v1", "v2"):
         if fields.get(prefix) == "none":
             fields[prefix] = None
+    fields.update(given or {})
     try:
         return Settings(**fields), runtime
     except ValidationError as exc:

@@ -253,7 +253,9 @@ class _Fakes:
             from .fake import Fake
             from .settings import Settings
 
-            fake = Fake(Settings(fixtures=fixtures, **settings))  # loads the fixtures
+            # FAKEFILES_* variables apply as for `fakefiles serve`; the ini and marker win.
+            configured: dict[str, Any] = {"fixtures": fixtures} if fixtures else {}
+            fake = Fake(Settings.from_env(**configured, **settings))  # loads the fixtures
             app = create_app(fake=fake)
             self._by_key[key] = (fake, app, _LiveHolder(app))
         return self._by_key[key]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
+import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,3 +45,17 @@ class Settings(BaseModel):
     link_ttl: int = Field(3600, gt=0)  # lifetime of signed public/download URLs, seconds
     signing_key: str = Field(default_factory=lambda: secrets.token_hex(32))
     data_dir: Path | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **given: Any) -> Settings:
+        """Settings from the ``FAKEFILES_*`` variables, with ``given`` fields winning.
+
+        The variables are the ones ``fakefiles serve`` reads, parsed by the same table
+        (:data:`fakefiles.cli.OPTIONS`), so ``create_app()``, the pytest plugin and the CLI
+        agree. A bad value raises ``cli.CliError`` naming the variable. ``Settings()`` itself
+        reads no environment: what a test builds is what it gets.
+        """
+        from .cli import settings_from
+
+        environ = os.environ if environ is None else environ
+        return settings_from(argparse.Namespace(), environ, given)[0]

@@ -266,3 +266,42 @@ def test_serve_from_environment_answers_and_stops_on_sigterm():
         for stream in (process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
+
+
+# -- one settings source: the CLI, create_app and the plugin agree --------------------------
+
+
+def test_create_app_loads_the_fixtures_its_settings_name() -> None:
+    from fakefiles import Settings, create_app
+
+    app = create_app(Settings(fixtures=[DEFAULT]))
+    assert app.state.fake.store.get("openai", "file-invoice2026") is not None
+
+
+def test_create_app_reads_the_same_variables_as_serve(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakefiles import Settings, create_app
+
+    monkeypatch.setenv("FAKEFILES_FIXTURES", str(DEFAULT))
+    monkeypatch.setenv("FAKEFILES_AUTH", "strict")
+    monkeypatch.setenv("FAKEFILES_API_KEYS", "k1, k2")
+    monkeypatch.setenv("FAKEFILES_V1", "none")
+    app = create_app()
+    settings = app.state.fake.settings
+    assert (settings.auth, settings.api_keys, settings.v1) == ("strict", ["k1", "k2"], None)
+    assert app.state.fake.store.get("openai", "file-invoice2026") is not None
+    assert Settings().auth == "permissive"  # an explicit Settings reads no environment
+    assert Settings.from_env(auth="permissive").auth == "permissive"  # given fields win
+    monkeypatch.setenv("FAKEFILES_PORT", "eighty")
+    with pytest.raises(cli.CliError, match="FAKEFILES_PORT: invalid value 'eighty'"):
+        create_app()
+
+
+def test_the_plugin_reads_the_same_variables_as_serve(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_env="""
+        def test_env_fixtures_and_auth(fakefiles):
+            assert fakefiles.fake.settings.auth == "strict"
+            assert "file-invoice2026" in [f.id for f in fakefiles.files("openai")]
+    """)
+    pytester._monkeypatch.setenv("FAKEFILES_FIXTURES", str(DEFAULT))
+    pytester._monkeypatch.setenv("FAKEFILES_AUTH", "strict")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
