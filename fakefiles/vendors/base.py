@@ -139,10 +139,13 @@ class Vendor:
         )
 
     async def on_disk(self, blob: Blob) -> Blob:
-        """With a data directory, ``blob`` written to it durably on a worker thread (store.put
-        then finds the work done): a large upload's fsync never holds the event loop."""
+        """With a data directory, a spooled (large) ``blob`` written to it durably on a worker
+        thread (store.put then finds the work done): its fsync never holds the event loop.
+        Content small enough to be in memory is left to store.put, inline: on a busy 2-core
+        machine the thread hop cost more than its write (the kill -9 loop acknowledged 63
+        uploads with it against 108 without)."""
         hook = self.store.hook
-        if hook is None:
+        if hook is None or blob.data is not None:
             return blob
         return await anyio.to_thread.run_sync(hook.prepare, blob)
 
