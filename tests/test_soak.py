@@ -73,7 +73,8 @@ def one_round(n: int, client: FilesClient, rng: random.Random, orq_key: str, min
     with ledger.lock:
         if key in ledger.uploaded:
             ledger.problems.append(f"duplicate id {key}")
-        ledger.uploaded[key] = (size, sha256(data).hexdigest(), orq_key)
+        # len(data), not size: content() never makes fewer bytes than its unique tag.
+        ledger.uploaded[key] = (len(data), sha256(data).hexdigest(), orq_key)
         ledger.ops["upload"] += 1
     mine.append(key)
     for _ in range(rng.randint(1, 2)):
