@@ -25,6 +25,7 @@ openai:
     - {id: file-kept, filename: kept.txt, purpose: assistants, content: kept}
 """
 DELETE = "/openai/v1/files/file-kept"
+KEY = {"Authorization": "Bearer sk-test-isolation"}  # vendors want a key
 
 
 @pytest.fixture
@@ -50,7 +51,7 @@ def deletes(fake: Fake) -> list[Any]:
 
 def test_a_delayed_request_whose_client_timed_out_is_abandoned(fake: Fake,
                                                                server: LiveServer) -> None:
-    with httpx.Client(base_url=server.url) as client:
+    with httpx.Client(base_url=server.url, headers=KEY) as client:
         client.post("/_fakefiles/faults", json={"method": "DELETE", "delay_ms": 800})
         with pytest.raises(httpx.TimeoutException):
             client.delete(DELETE, timeout=0.2)  # test A gives up
@@ -62,7 +63,7 @@ def test_a_delayed_request_whose_client_timed_out_is_abandoned(fake: Fake,
 def test_a_reset_fences_off_the_previous_tests_slow_request(fake: Fake,
                                                            server: LiveServer) -> None:
     answers: list[int] = []
-    with httpx.Client(base_url=server.url, timeout=10) as client:
+    with httpx.Client(base_url=server.url, headers=KEY, timeout=10) as client:
         client.post("/_fakefiles/faults", json={"method": "DELETE", "delay_ms": 600})
         slow = threading.Thread(target=lambda: answers.append(client.delete(DELETE).status_code))
         slow.start()
@@ -79,7 +80,7 @@ async def test_in_process_a_cancelled_request_is_abandoned(fake: Fake) -> None:
     app = create_app(fake=fake)
     fake.faults.add(FaultSpec(method="DELETE", delay_ms=800))
     async with httpx.AsyncClient(transport=inprocess.async_transport_for(httpx, app),
-                                 base_url=IN_PROCESS) as client:
+                                 base_url=IN_PROCESS, headers=KEY) as client:
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(client.delete(DELETE), 0.2)
     await asyncio.sleep(1.0)
@@ -91,7 +92,7 @@ async def test_in_process_a_cancelled_request_is_abandoned(fake: Fake) -> None:
 def test_an_upload_that_began_before_a_reset_stores_nothing(fake: Fake,
                                                             server: LiveServer) -> None:
     answers: list[int] = []
-    with httpx.Client(base_url=server.url, timeout=10) as client:
+    with httpx.Client(base_url=server.url, headers=KEY, timeout=10) as client:
         client.post("/_fakefiles/faults", json={"method": "POST", "path": "/files",
                                                 "delay_ms": 600})
         upload = threading.Thread(target=lambda: answers.append(client.post(

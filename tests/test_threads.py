@@ -64,7 +64,8 @@ class Load(threading.Thread):
         self.errors: list[str] = []
 
     def run(self) -> None:
-        with httpx.Client(base_url=f"{self.url}/openai/v1", timeout=30) as client:
+        with httpx.Client(base_url=f"{self.url}/openai/v1", timeout=30,
+                          headers={"Authorization": "Bearer sk-test-threads"}) as client:
             mine: list[str] = []
             while not self.stop.is_set():
                 try:
