@@ -465,7 +465,7 @@ def test_a_reset_killed_at_any_step_leaves_the_old_state_or_the_new(
     server = Server(data_dir, log, crash_at=point)
     try:
         with pytest.raises(httpx.TransportError):
-            httpx.post(f"{server.url}/_fakefiles/reset", timeout=30)
+            httpx.post(f"{server.url}/_fakefiles/reset", json={}, timeout=30)
         assert server.proc.wait(timeout=30) == -signal.SIGKILL
     finally:
         server.kill()
@@ -563,7 +563,8 @@ def test_uploads_spool_into_the_data_directory_and_disk_work_stays_off_the_loop(
             file_id = client.upload(vendor, f"big-{vendor}.bin", big)
             assert client.download(vendor, file_id) == big
         client.close()
-        with httpx.Client(base_url=f"{url}/openai/v1", timeout=30) as http:
+        with httpx.Client(base_url=f"{url}/openai/v1", timeout=30,
+                          headers={"Authorization": "Bearer sk-test-spool"}) as http:
             upload = http.post("/uploads", json={"bytes": 2 * BIG, "filename": "parts.bin",
                                                  "mime_type": "application/octet-stream",
                                                  "purpose": "assistants"}).json()
