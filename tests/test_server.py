@@ -59,11 +59,19 @@ def test_a_port_in_use_leaves_no_socket() -> None:
         taken.close()
 
 
-@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts fds in /proc")
-def test_a_start_that_times_out_leaves_no_thread_and_no_socket() -> None:
-    before = open_fds()
+def test_a_start_that_times_out_leaves_no_thread_and_no_socket(monkeypatch) -> None:
+    from fakefiles import server as server_module
+
+    opened: list[socket.socket] = []
+    real = server_module.listening_socket
+
+    def recording(host: str, port: int) -> socket.socket:
+        opened.append(real(host, port))
+        return opened[-1]
+
+    monkeypatch.setattr(server_module, "listening_socket", recording)
     threads = server_threads()
     with pytest.raises(RuntimeError, match="did not start"):
         LiveServer(create_app(Settings())).start(timeout=0)
     assert server_threads() == threads
-    assert open_fds() <= before
+    assert [sock.fileno() for sock in opened] == [-1]  # closed
