@@ -317,7 +317,8 @@ def validate(files: Sequence[str]) -> int:
             continue
         seeds.append(seed)
         data = "".join(f"{len(seed.vendor_data.get(vendor, []))} {vendor} {info.seed_kind}, "
-                       for vendor, info in VENDORS.items() if info.seed_kind)
+                       for vendor, info in VENDORS.items()
+                       if info.seed_kind and seed.vendor_data.get(vendor))
         print(f"ok: {len(seed.records)} files, {data}{len(seed.faults)} faults, "
               f"{len(seed.api_keys)} api keys ({name})")
     fake = Fake()

@@ -86,7 +86,15 @@ def list_envelope(item: dict[str, Any], required: list[str]) -> dict[str, Any]:
     }
 
 
-IMPALA_FILE = component("001", "FileObjectModel")
+# impala's published "Upload File" page takes purpose=evals, while seed 001's (and the page's)
+# response enum lacks it, as OpenAI's published one does: a file uploaded for evals comes back
+# with purpose "evals"; every other field still has to match the seed.
+IMPALA_FILE = {
+    "if": {"required": ["purpose"], "properties": {"purpose": {"const": "evals"}}},
+    "then": {"type": "object", "required": ["id", "object", "bytes", "created_at",
+                                            "expires_at", "filename", "purpose"]},
+    "else": component("001", "FileObjectModel"),
+}
 VLMRUN_FILE = component("000", "StoreFileResponse")
 ORQ_FILE = component("002", "File")
 

@@ -61,7 +61,8 @@ class FilesClient:
         if vendor == "orq":
             body = {"filename": filename, "content": base64.b64encode(data).decode()}
             return str(self.request(vendor, "POST", "/files", json=body).json()["file"]["file_id"])
-        form = {} if vendor == "vlmrun" else {"purpose": "assistants"}
+        # vision: a purpose OpenAI lets its owner download (assistants files it does not)
+        form = {} if vendor == "vlmrun" else {"purpose": "vision"}
         ok = (201,) if vendor == "vlmrun" else (200,)
         response = self.request(vendor, "POST", "/files", ok=ok, data=form,
                                 files={"file": (filename, data, "application/octet-stream")})

@@ -140,7 +140,7 @@ def test_strict_refuses_a_missing_key(strict: Any, vendor: str) -> None:
 def test_strict_accepts_flag_and_fixture_keys(strict: Any, key: str) -> None:
     for vendor in ("openai", "impala"):
         sdk = openai_client(f"{IN_PROCESS}/{vendor}/v1", strict, api_key=key)
-        f = sdk.files.create(file=("a.txt", f"{vendor} {key}".encode()), purpose="assistants")
+        f = sdk.files.create(file=("a.txt", f"{vendor} {key}".encode()), purpose="vision")
         assert sdk.files.content(f.id).content == f"{vendor} {key}".encode()
         assert [x.id for x in sdk.files.list()] == [f.id]
     with raw(strict, header=f"bearer   {key}  ") as http:  # any case, spaces around

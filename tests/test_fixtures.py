@@ -15,6 +15,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import openai
 import pytest
 
 from fakefiles import Fake
@@ -443,9 +444,13 @@ def test_default_fixtures_through_the_openai_sdk(seeded, openai_sdk):
     assert (invoice.filename, invoice.bytes, invoice.created_at) == (
         "invoice-2026-001.pdf", 2048, 1_767_605_400
     )
-    policy = openai_sdk.files.content("file-refundpolicy").content
+    # Both are assistants files, which OpenAI does not hand back: the bytes are in the store.
+    stored = {r.id: r for r in seeded["openai"]}
+    policy = stored["file-refundpolicy"].blob.read()
     assert policy == (ROOT / "fixtures" / "data" / "refund-policy.md").read_bytes()
-    assert openai_sdk.files.content("file-invoice2026").content.startswith(b"%PDF-")
+    assert stored["file-invoice2026"].blob.read().startswith(b"%PDF-")
+    with pytest.raises(openai.BadRequestError):
+        openai_sdk.files.content("file-invoice2026")
 
 
 # -- made-up data cached between runs (fakefiles/madeup.py) ----------------------------------

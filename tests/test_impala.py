@@ -15,10 +15,12 @@ pytestmark = pytest.mark.openai_sdk
 def test_file_lifecycle_in_impala_shape(impala_sdk, http):
     created = impala_sdk.files.create(file=("a.jsonl", b"{}\n"), purpose="batch")
     assert created.id.startswith("file-") and created.bytes == 3
-    assert created.expires_at is None and created.status is None
+    # Batch files expire after 30 days (docs.getimpala.ai, "Upload File"); others never.
+    assert created.expires_at == created.created_at + 30 * 24 * 3600
+    assert created.status is None
     raw = http.get(f"/impala/v1/files/{created.id}").json()
     assert raw == {"id": created.id, "object": "file", "bytes": 3,
-                   "created_at": created.created_at, "expires_at": None,
+                   "created_at": created.created_at, "expires_at": created.expires_at,
                    "filename": "a.jsonl", "purpose": "batch"}
     assert [f.id for f in impala_sdk.files.list()] == [created.id]
     assert impala_sdk.files.content(created.id).content == b"{}\n"
@@ -27,6 +29,8 @@ def test_file_lifecycle_in_impala_shape(impala_sdk, http):
         impala_sdk.files.retrieve(created.id)
     assert err.value.type == "not_found_error"
     assert err.value.body["message"] == f"File not found: {created.id}"
+    other = impala_sdk.files.create(file=("b.txt", b"x"), purpose="assistants")
+    assert other.expires_at is None
 
 
 def test_expires_after_is_read_from_bracketed_fields(impala_sdk):
@@ -36,14 +40,23 @@ def test_expires_after_is_read_from_bracketed_fields(impala_sdk):
 
 
 def test_validation_errors_are_fastapi_422(impala_sdk, http):
+    # evals is an upload purpose (docs.getimpala.ai, "Upload File"); the 422 texts are
+    # pydantic's, as FastAPI writes them.
+    assert impala_sdk.files.create(file=("e.txt", b"x"), purpose="evals").purpose == "evals"
     with pytest.raises(openai.UnprocessableEntityError) as err:
-        impala_sdk.files.create(file=("a.txt", b"x"), purpose="evals")
+        impala_sdk.files.create(file=("a.txt", b"x"), purpose="training")
     item = err.value.body["detail"][0]
     assert set(item) == {"loc", "msg", "type"}
     assert item["loc"] == ["body", "purpose"] and err.value.type is None
+    assert item["msg"] == ("Input should be 'assistants', 'batch', 'fine-tune', 'vision', "
+                           "'user_data' or 'evals'")
     with pytest.raises(openai.UnprocessableEntityError) as err:
         impala_sdk.files.list(limit=20_000)
     assert err.value.body["detail"][0]["loc"] == ["query", "limit"]
+    assert err.value.body["detail"][0]["msg"] == "Input should be less than or equal to 10000"
+    with pytest.raises(openai.UnprocessableEntityError) as err:
+        impala_sdk.files.list(order="random")
+    assert err.value.body["detail"][0]["msg"] == "Input should be 'asc' or 'desc'"
     with pytest.raises(openai.UnprocessableEntityError):
         impala_sdk.files.list(purpose="evals")
     with pytest.raises(openai.UnprocessableEntityError):
@@ -52,6 +65,7 @@ def test_validation_errors_are_fastapi_422(impala_sdk, http):
     assert missing.status_code == 422
     assert missing.json()["detail"][0]["loc"] == ["body", "file"]
     assert missing.json()["detail"][0]["type"] == "missing"
+    assert missing.json()["detail"][0]["msg"] == "Field required"
 
 
 def test_purpose_filter_uses_impala_enum(impala_sdk):

@@ -37,7 +37,8 @@ def test_file_lifecycle(sdk):
     assert created.expires_at is None
     assert sdk.files.retrieve(created.id) == created
     assert [f.id for f in sdk.files.list()] == [created.id]
-    assert sdk.files.content(created.id).content == b"hello world"
+    with pytest.raises(openai.BadRequestError):  # assistants files are not downloadable
+        sdk.files.content(created.id)
     deleted = sdk.files.delete(created.id)
     assert (deleted.id, deleted.deleted, deleted.object) == (created.id, True, "file")
     with pytest.raises(openai.NotFoundError) as err:
@@ -73,14 +74,14 @@ def test_file_sources_and_content_types(sdk, tmp_path, app):
 
 def test_content_is_exact_bytes(sdk, http):
     data = bytes(range(256)) * 300
-    created = upload(sdk, "bin.dat", data)
+    created = upload(sdk, "bin.dat", data, "vision")
     assert sdk.files.content(created.id).content == data
     response = http.get(f"/openai/v1/files/{created.id}/content")
     assert response.headers["content-type"] == "application/octet-stream"
     assert response.headers["content-disposition"].startswith('attachment; filename="bin.dat"')
     assert hashlib.sha256(response.content).hexdigest() == hashlib.sha256(data).hexdigest()
     # The deprecated retrieve_content returns the body as text, not JSON-decoded.
-    text_file = upload(sdk, "t.txt", b"plain text")
+    text_file = upload(sdk, "t.txt", b"plain text", "vision")
     with pytest.warns(DeprecationWarning):
         assert sdk.files.retrieve_content(text_file.id) == "plain text"
 
@@ -98,8 +99,7 @@ def test_bad_purpose_and_missing_parts(sdk, http):
     with pytest.raises(openai.BadRequestError) as err:
         upload(sdk, "data.csv", b"a,b", purpose="batch")
     assert "Must be .jsonl" in err.value.message
-    missing_file = http.post("/openai/v1/files", data={"purpose": "assistants"},
-                             files={"other": ("x", b"1")})
+    missing_file = http.post("/openai/v1/files", files={"purpose": (None, "assistants")})
     assert missing_file.status_code == 400
     assert missing_file.json()["error"]["param"] == "file"
     missing_purpose = http.post("/openai/v1/files", files={"file": ("x.txt", b"1")})
@@ -160,7 +160,7 @@ def test_list_purpose_filter_and_bad_parameters(sdk):
     assert [f.id for f in sdk.files.list(purpose="assistants")] == [a.id]
     assert list(sdk.files.list(purpose="batch")) == []
     for params, param in [({"limit": 0}, "limit"), ({"limit": 10_001}, "limit"),
-                          ({"order": "sideways"}, "order"), ({"after": "file-nope"}, "after")]:
+                          ({"order": "sideways"}, "order")]:
         with pytest.raises(openai.BadRequestError) as err:
             sdk.files.list(**params)
         assert err.value.param == param
@@ -269,7 +269,7 @@ def test_upload_file_chunked_end_to_end(sdk):
 
 def test_live_server_whole_workflow(live):
     sdk = openai_client(f"{live.url}/openai/v1")
-    created = upload(sdk, "live.txt", b"over a real socket")
+    created = upload(sdk, "live.txt", b"over a real socket", "vision")
     assert sdk.files.retrieve(created.id).bytes == len(b"over a real socket")
     assert [f.id for f in sdk.files.list(limit=1)] == [created.id]
     assert sdk.files.content(created.id).content == b"over a real socket"
@@ -296,3 +296,144 @@ def test_rfc5987_filename_and_long_filenames_get_clear_answers(http):
                          files={"file": ("x" * 10_000, b"hi")})
     assert too_long.status_code == 400
     assert too_long.json()["error"]["message"].startswith("The filename is 10000 characters")
+
+
+# -- the real service over the seeds (issue 14) ----------------------------------------------
+
+
+@pytest.mark.parametrize(("purpose", "name", "downloads"), [
+    ("assistants", "a.txt", False), ("user_data", "u.txt", False), ("evals", "e.jsonl", False),
+    ("batch", "b.jsonl", True), ("fine-tune", "f.jsonl", True), ("vision", "v.png", True),
+])
+def test_only_some_purposes_can_be_downloaded(sdk, purpose, name, downloads):
+    created = upload(sdk, name, b'{"a": 1}\n', purpose)
+    if downloads:
+        assert sdk.files.content(created.id).content == b'{"a": 1}\n'
+        return
+    with pytest.raises(openai.BadRequestError) as err:
+        sdk.files.content(created.id)
+    assert err.value.body == {"message": f"Not allowed to download files of purpose: {purpose}",
+                              "type": "invalid_request_error", "param": None, "code": None}
+
+
+def test_unknown_request_fields_are_refused(sdk):
+    def refused(call, *args, **kwargs):
+        with pytest.raises(openai.BadRequestError) as err:
+            call(*args, extra_body={"colour": "blue"}, **kwargs)
+        assert err.value.body["message"] == "Unrecognized request argument supplied: colour"
+
+    refused(sdk.files.create, file=("a.txt", b"a"), purpose="assistants")
+    refused(sdk.uploads.create, bytes=1, filename="a.txt", mime_type="text/plain",
+            purpose="assistants")
+    made = sdk.uploads.create(bytes=1, filename="a.txt", mime_type="text/plain",
+                              purpose="assistants")
+    refused(sdk.uploads.parts.create, upload_id=made.id, data=b"a")
+    part = sdk.uploads.parts.create(upload_id=made.id, data=b"a")
+    refused(sdk.uploads.complete, upload_id=made.id, part_ids=[part.id])
+    assert list(sdk.files.list()) == []  # nothing was stored on the way
+    assert sdk.uploads.complete(upload_id=made.id, part_ids=[part.id]).status == "completed"
+
+
+@pytest.mark.parametrize(("purpose", "filename", "mime_type"), [
+    ("batch", "a.txt", "text/plain"), ("batch", "a.jsonl", "text/plain"),
+    ("vision", "a.png", "application/pdf"), ("assistants", "a.exe", "application/x-msdownload"),
+])
+def test_upload_mime_type_must_suit_the_purpose(sdk, purpose, filename, mime_type):
+    with pytest.raises(openai.BadRequestError) as err:
+        sdk.uploads.create(bytes=3, filename=filename, mime_type=mime_type, purpose=purpose)
+    assert err.value.param in ("mime_type", "file")
+
+
+def test_upload_with_a_suitable_mime_type_completes(sdk):
+    made = sdk.uploads.create(bytes=9, filename="a.jsonl", mime_type="application/jsonl",
+                              purpose="batch")
+    part = sdk.uploads.parts.create(upload_id=made.id, data=b'{"a": 1}\n')
+    done = sdk.uploads.complete(upload_id=made.id, part_ids=[part.id])
+    assert done.file is not None and done.file.purpose == "batch"
+
+
+def test_batch_files_have_the_published_200_mb_limit(sdk, monkeypatch):
+    from fakefiles.vendors.openai import BATCH_MAX_BYTES, OpenAI
+
+    assert BATCH_MAX_BYTES == OpenAI.batch_max_bytes == 200 * 1024 * 1024
+    monkeypatch.setattr(OpenAI, "batch_max_bytes", 16)  # the check, without 200 MB of bytes
+    assert upload(sdk, "ok.jsonl", b'{"a": 12345678}\n', "batch").bytes == 16
+    with pytest.raises(openai.BadRequestError) as err:
+        upload(sdk, "big.jsonl", b'{"a": 123456789}\n', "batch")
+    assert err.value.param == "file" and "Batch API" in err.value.message
+    assert upload(sdk, "big.jsonl", b'{"a": 123456789}\n', "fine-tune").bytes == 17
+    made = sdk.uploads.create(bytes=17, filename="big.jsonl", mime_type="application/jsonl",
+                              purpose="batch")
+    part = sdk.uploads.parts.create(upload_id=made.id, data=b'{"a": 123456789}\n')
+    with pytest.raises(openai.BadRequestError):
+        sdk.uploads.complete(upload_id=made.id, part_ids=[part.id])
+    assert [f.filename for f in sdk.files.list(purpose="batch")] == ["ok.jsonl"]
+
+
+def test_expires_after_as_one_json_field_is_refused(http):
+    # The SDKs send expires_after[anchor] / expires_after[seconds]; a hand-written client that
+    # sends one JSON field used to get a file with no expiry and a 200.
+    response = http.post("/openai/v1/files", headers={"Authorization": "Bearer sk-x"},
+                         data={"purpose": "assistants",
+                               "expires_after": '{"anchor": "created_at", "seconds": 3600}'},
+                         files={"file": ("a.txt", b"a")})
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "expires_after"
+    assert http.get("/openai/v1/files", headers={"Authorization": "Bearer sk-x"}).json()[
+        "data"] == []
+
+
+def test_list_after_an_unknown_id_is_an_empty_page(sdk, http):
+    upload(sdk)
+    page = sdk.files.list(after="file-doesnotexist0000000000")
+    assert page.data == [] and page.has_more is False
+    assert list(page) == []  # auto-pagination ends
+    body = http.get("/openai/v1/files", params={"after": "file-nope"},
+                    headers={"Authorization": "Bearer sk-x"}).json()
+    assert body == {"object": "list", "data": [], "first_id": None, "last_id": None,
+                    "has_more": False}
+
+
+def test_405_names_every_method_of_the_path(http):
+    auth = {"Authorization": "Bearer sk-x"}
+    response = http.put("/openai/v1/files", headers=auth)
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD, POST"
+    assert response.json()["error"]["type"] == "invalid_request_error"
+    assert http.put("/v1/files/file-1", headers=auth).headers["allow"] == "GET, HEAD, DELETE"
+    assert http.get("/openai/v1/uploads", headers=auth).headers["allow"] == "POST"
+    assert http.delete("/orq/v2/files", headers=auth).headers["allow"] == "GET, HEAD, POST"
+
+
+def test_fixtures_seed_pending_and_completed_uploads(fake, app):
+    from fakefiles.fixtures import load_fixture_text
+
+    fake.load(load_fixture_text("""
+openai:
+  uploads:
+    - id: upload_abc123
+      filename: training.jsonl
+      purpose: fine-tune
+      bytes: 18
+      parts: [{id: part_def456, content: "{\\"a\\": 1}\\n"}]
+    - id: upload_done1
+      filename: done.jsonl
+      purpose: batch
+      status: completed
+      file_id: file-xyz321
+      parts: [{content: "{\\"b\\": 2}\\n"}]
+    - {id: upload_gone, filename: x.txt, bytes: 5, status: cancelled}
+"""))
+    sdk = openai_client(f"{IN_PROCESS}/openai/v1", app)
+    part = sdk.uploads.parts.create(upload_id="upload_abc123", data=b'{"a": 2}\n')
+    done = sdk.uploads.complete(upload_id="upload_abc123", part_ids=["part_def456", part.id])
+    assert done.status == "completed" and done.file is not None
+    assert sdk.files.content(done.file.id).content == b'{"a": 1}\n{"a": 2}\n'
+    made = sdk.files.retrieve("file-xyz321")
+    assert (made.filename, made.purpose, made.bytes) == ("done.jsonl", "batch", 9)
+    with pytest.raises(openai.BadRequestError):  # completed, and cancelled: not pending
+        sdk.uploads.cancel("upload_done1")
+    with pytest.raises(openai.BadRequestError):
+        sdk.uploads.parts.create(upload_id="upload_gone", data=b"x")
+    fake.reset()  # the seeded uploads come back as they were
+    assert sdk.uploads.cancel("upload_abc123").status == "cancelled"

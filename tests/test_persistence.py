@@ -69,8 +69,8 @@ def test_restart_keeps_files_metadata_and_projects(tmp_path: Path) -> None:
     with running(data_dir) as (fake, url):
         assert fake.store.hook is not None and not fake.resumed
         openai = openai_client(f"{url}/openai/v1")
-        small = openai.files.create(file=("notes.txt", b"hello"), purpose="assistants")
-        large = openai.files.create(file=("big.bin", big), purpose="user_data")
+        small = openai.files.create(file=("notes.txt", b"hello"), purpose="vision")
+        large = openai.files.create(file=("big.bin", big), purpose="vision")
         batch = openai.files.create(file=("b.jsonl", b"{}\n"), purpose="batch")  # expires_at
         gone = openai.files.create(file=("gone.txt", b"bye"), purpose="assistants")
         openai.files.delete(gone.id)

@@ -9,7 +9,7 @@ openai:
   files:
     - id: file-fromini000000000000000
       filename: ini.txt
-      purpose: assistants
+      purpose: vision
       content: from the ini file
 """
 

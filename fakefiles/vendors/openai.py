@@ -6,6 +6,12 @@ left out when a file has none (004 types it ``integer``, not nullable), and ``st
 always ``"processed"`` so ``wait_for_processing`` ends at once. ``status_details`` is omitted
 (004 types it a string; the SDK treats it as optional).
 
+Where the real service differs from the seeds we follow the real service (issue 14). The
+published definition is openai/openai-openapi ``openapi.json`` at commit f85dbe2
+(``tests/vendor-specs/openai-files-uploads.openapi.yaml``); ``tests/test_conformance.py``
+holds the fake to it and lists, with their evidence, the places where the service itself
+departs from it.
+
 impala.ai is a dialect of this module (see ``impala.py``): the class attributes below are
 the knobs it turns.
 """
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import heapq
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -23,7 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
 from .. import ids
-from ..blobs import Blob, BlobWriter
+from ..blobs import Blob, BlobWriter, blob_from_bytes
 from ..bodies import read_json, read_multipart
 from ..clock import Clock
 from ..errors import (
@@ -44,12 +51,52 @@ from .base import (
     parse_int,
 )
 from .info import VendorInfo
-from .openai_info import INFO, UPLOAD_PURPOSES
+from .openai_info import INFO, UPLOAD_PURPOSES, UPLOAD_TTL, SeededUpload
 
 EXPIRES_MIN, EXPIRES_MAX = 3600, 2_592_000  # 1 hour .. 30 days
-UPLOAD_TTL = 3600  # an Upload expires an hour after it is created
 MAX_PART_BYTES = 64 * 1024 * 1024
 MAX_UPLOAD_BYTES = 8 * 1024**3
+
+# The Batch API only takes .jsonl files up to 200 MB (the published createFile description).
+BATCH_MAX_BYTES = 200 * 1024 * 1024
+# Purposes whose content the real API refuses to return: 400 "Not allowed to download files of
+# purpose: assistants" is what every client that tried reports; user_data and evals share it
+# (OpenAI community thread "File uploads error: why can't I download files with
+# purpose="user_data"?" (its upload/download table: batch and vision download, assistants,
+# user_data and evals do not), and a relay's integration notes that record the same 400 for
+# user_data). Batch and fine-tune inputs and every *_output / *-results file download.
+UNDOWNLOADABLE_PURPOSES = ("assistants", "user_data", "evals")
+# Uploads: "For certain purpose values, the correct mime_type must be specified" (published
+# createUpload). The MIME types of the platform guide "File search - supported files" for
+# assistants, of its vision guide for vision, and JSON lines for batch / fine-tune / evals.
+# user_data is "flexible file type for any purpose": no check.
+JSONL_MIME_TYPES = frozenset({
+    "application/jsonl", "application/json", "application/x-ndjson", "application/x-jsonlines",
+    "text/jsonl", "application/jsonlines",
+})
+ASSISTANTS_MIME_TYPES = frozenset({
+    "text/x-c", "text/x-c++", "text/x-csharp", "text/css", "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "text/x-golang",
+    "text/html", "text/x-java", "text/javascript", "application/json", "text/markdown",
+    "application/pdf", "text/x-php",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "text/x-python", "text/x-script.python", "text/x-ruby", "application/x-sh", "text/x-tex",
+    "application/typescript", "text/plain",
+})
+UPLOAD_MIME_TYPES: dict[str, frozenset[str]] = {
+    "assistants": ASSISTANTS_MIME_TYPES,
+    "vision": frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"}),
+    "batch": JSONL_MIME_TYPES,
+    "fine-tune": JSONL_MIME_TYPES,
+    "evals": JSONL_MIME_TYPES,
+}
+# The request bodies the published definition closes with additionalProperties: false; the
+# real API answers any other field with 400 "Unrecognized request argument supplied: <name>".
+CREATE_FILE_FIELDS = frozenset({"file", "purpose", "expires_after[anchor]",
+                                "expires_after[seconds]"})
+CREATE_UPLOAD_FIELDS = frozenset({"bytes", "filename", "mime_type", "purpose", "expires_after"})
+COMPLETE_UPLOAD_FIELDS = frozenset({"part_ids", "md5"})
+ADD_PART_FIELDS = frozenset({"data"})
 
 ERROR_TYPES = {401: "invalid_request_error", 429: "rate_limit_error"}
 NO_KEY = ("You didn't provide an API key. You need to provide your API key in an Authorization "
@@ -64,6 +111,10 @@ class OpenAI(Vendor):
     jsonl_only_purposes: ClassVar[tuple[str, ...]] = ("batch", "fine-tune")
     default_expiry: ClassVar[dict[str, int]] = {"batch": 30 * 24 * 3600}
     max_list_limit: ClassVar[int] = 10_000
+    undownloadable_purposes: ClassVar[tuple[str, ...]] = UNDOWNLOADABLE_PURPOSES
+    # OpenAI closes its request bodies; impala (FastAPI forms) ignores extra fields.
+    closed_request_bodies: ClassVar[bool] = True
+    batch_max_bytes: ClassVar[int | None] = BATCH_MAX_BYTES
     keys_page: ClassVar[str | None] = "https://platform.openai.com/account/api-keys"
 
     def __init__(self, fake: Any) -> None:
@@ -92,6 +143,22 @@ class OpenAI(Vendor):
 
     def reset(self) -> None:
         self.uploads = Uploads(self.fake.clock)
+
+    def load(self, data: list[Any]) -> Iterable[str]:
+        """The fixtures' Uploads (``SeededUpload``), as new objects on every reset."""
+        for seeded in data:
+            assert isinstance(seeded, SeededUpload)
+            upload = Upload(
+                id=seeded.id, filename=seeded.filename, purpose=seeded.purpose,
+                bytes=seeded.size, mime_type=seeded.mime_type, created_at=seeded.created_at,
+                expires_at=seeded.expires_at, file_expires_after=None, status=seeded.status,
+                file_id=seeded.file_id,
+            )
+            for part_id, data_bytes in seeded.parts:
+                upload.parts[part_id] = Part(part_id, upload.id, seeded.created_at,
+                                             blob_from_bytes(data_bytes))
+            self.uploads.add(upload)
+        return ()
 
     # -- wire shapes ---------------------------------------------------------------------
 
@@ -142,6 +209,15 @@ class OpenAI(Vendor):
 
     async def create_file(self, request: Request) -> dict[str, Any]:
         form = await read_multipart(request, self.limits)
+        if self.closed_request_bodies and "expires_after" in form.fields:
+            # One JSON form field instead of the bracketed pair the SDKs send: the API reads
+            # form fields as strings, so it is a string where an object belongs.
+            raise InvalidParam(
+                "Invalid type for 'expires_after': expected an object, but got a string "
+                "instead.", param="expires_after", kind="model_attributes_type",
+                input=_single(form.fields, "expires_after"),
+            )
+        self.refuse_unknown([*form.fields, *form.files], CREATE_FILE_FIELDS)
         purpose = check_purpose(_single(form.fields, "purpose"), self.upload_purposes)
         files = form.files.get("file", [])
         if not files:
@@ -171,6 +247,7 @@ class OpenAI(Vendor):
             raise InvalidParam(
                 f"Invalid value for 'order': expected 'asc' or 'desc', got '{order}'.",
                 param="order", location="query", kind="literal_error", input=order,
+                ctx={"expected": "'asc' or 'desc'"},
             )
         purpose = query.get("purpose")
         if purpose is not None and self.list_purposes is not None:
@@ -179,25 +256,32 @@ class OpenAI(Vendor):
                     f"Invalid value for 'purpose': '{purpose}' is not one of "
                     f"{list(self.list_purposes)}.",
                     param="purpose", location="query", kind="enum", input=purpose,
+                    ctx={"expected": ", ".join(f"'{p}'" for p in self.list_purposes)},
                 )
         after = query.get("after") or None
         namespace = self.namespace(request)
         if after is not None and not self.store.cursor_known(namespace, after):
-            raise InvalidParam(
-                f"Invalid 'after': no file with id '{after}' to resume from.",
-                param="after", location="query", input=after,
-            )
+            # An id that is not (or no longer) there ends the listing: an empty page, as
+            # OpenAI's cursor lists answer; a 400 would break an SDK auto-paginating while
+            # another process deletes the file it resumes from. `fakefiles verify` checks it.
+            return self.list_json([], has_more=False)
         page = self.store.page(
             namespace, limit=limit, order="asc" if order == "asc" else "desc", after=after,
             purpose=purpose,
         )
-        data = [self.record_json(record, request) for record in page.records]
+        return self.list_json([self.record_json(r, request) for r in page.records],
+                              has_more=page.has_more)
+
+    def list_json(self, data: list[dict[str, Any]], *, has_more: bool) -> dict[str, Any]:
+        # first_id / last_id are null on an empty page although the definition types them
+        # string: the service sends null (openai-php/client PR #687 made them nullable from
+        # real responses), and the SDK's SyncCursorPage reads neither.
         return {
             "object": "list",
             "data": data,
             "first_id": data[0]["id"] if data else None,
             "last_id": data[-1]["id"] if data else None,
-            "has_more": page.has_more,
+            "has_more": has_more,
         }
 
     async def retrieve_file(self, request: Request) -> dict[str, Any]:
@@ -211,6 +295,8 @@ class OpenAI(Vendor):
 
     async def file_content(self, request: Request) -> Response:
         record = self.get_record(request)
+        if record.purpose in self.undownloadable_purposes:
+            raise InvalidParam(f"Not allowed to download files of purpose: {record.purpose}")
         # OpenAI serves file bytes as a binary download; the SDK ignores the type.
         return download_response(record.blob, record.filename, "application/octet-stream")
 
@@ -220,6 +306,7 @@ class OpenAI(Vendor):
         body = await read_json(request, self.limits)
         if not isinstance(body, dict):
             raise InvalidParam("The request body must be a JSON object.", param="body")
+        self.refuse_unknown(body, CREATE_UPLOAD_FIELDS)
         size = body.get("bytes")
         if not isinstance(size, int) or isinstance(size, bool) or not 0 < size <= MAX_UPLOAD_BYTES:
             raise InvalidParam(
@@ -236,6 +323,9 @@ class OpenAI(Vendor):
             raise InvalidParam("'mime_type' must be a MIME type such as 'text/plain'.",
                                param="mime_type")
         purpose = check_purpose(body.get("purpose"), self.upload_purposes)
+        self.check_mime_type(mime_type, purpose)
+        if purpose in self.jsonl_only_purposes and not filename.lower().endswith(".jsonl"):
+            raise invalid_format(purpose)
         expires = body.get("expires_after")
         if expires is not None and not isinstance(expires, dict):
             raise InvalidParam("'expires_after' must be an object.", param="expires_after")
@@ -254,6 +344,7 @@ class OpenAI(Vendor):
     async def add_part(self, request: Request) -> dict[str, Any]:
         upload = self.pending_upload(request.path_params["upload_id"])
         form = await read_multipart(request, self.limits)
+        self.refuse_unknown([*form.fields, *form.files], ADD_PART_FIELDS)
         parts = form.files.get("data", [])
         if len(parts) != 1:
             raise missing("data") if not parts else InvalidParam(
@@ -274,6 +365,7 @@ class OpenAI(Vendor):
         body = await read_json(request, self.limits)
         if not isinstance(body, dict):
             raise InvalidParam("The request body must be a JSON object.", param="body")
+        self.refuse_unknown(body, COMPLETE_UPLOAD_FIELDS)
         part_ids = body.get("part_ids")
         if not isinstance(part_ids, list) or not all(isinstance(p, str) for p in part_ids):
             raise InvalidParam("'part_ids' must be a list of part ids.", param="part_ids")
@@ -298,6 +390,7 @@ class OpenAI(Vendor):
             )
         # Reassembly (up to 8 GiB) and, with a data directory, its fsync: on a worker thread.
         blob = await anyio.to_thread.run_sync(self.assemble, blobs)
+        self.check_batch_size(upload.purpose, blob)
         if md5 is not None and md5.lower() != blob.md5:
             raise InvalidParam(
                 f"The md5 checksum {md5} does not match the assembled content "
@@ -369,8 +462,35 @@ class OpenAI(Vendor):
         if blob.size == 0:
             raise InvalidParam("The file is empty; upload at least one byte.", param="file")
         if purpose in self.jsonl_only_purposes and not filename.lower().endswith(".jsonl"):
-            api = "Batch API" if purpose == "batch" else "Fine-Tuning API"
-            raise InvalidParam(f"Invalid file format for {api}. Must be .jsonl", param="file")
+            raise invalid_format(purpose)
+        self.check_batch_size(purpose, blob)
+
+    def check_batch_size(self, purpose: str, blob: Blob) -> None:
+        limit = self.batch_max_bytes
+        if purpose == "batch" and limit is not None and blob.size > limit:
+            raise InvalidParam(
+                f"File is too large for the Batch API: {blob.size} bytes; the limit is "
+                f"{limit} bytes (200 MB).", param="file",
+            )
+
+    def check_mime_type(self, mime_type: str, purpose: str) -> None:
+        allowed = UPLOAD_MIME_TYPES.get(purpose)
+        if allowed is None:
+            return
+        base = mime_type.split(";", 1)[0].strip().lower()
+        if base not in allowed:
+            raise InvalidParam(
+                f"Invalid mime_type '{mime_type}' for purpose '{purpose}'. Supported: "
+                f"{', '.join(sorted(allowed))}.", param="mime_type", input=mime_type,
+            )
+
+    def refuse_unknown(self, names: Any, allowed: frozenset[str]) -> None:
+        """400 for the first field the published request schema does not define."""
+        if not self.closed_request_bodies:
+            return
+        for name in names:
+            if name not in allowed:
+                raise InvalidParam(f"Unrecognized request argument supplied: {name}")
 
     def parse_expires_after(self, anchor: Any, seconds: Any) -> int | None:
         if anchor is None and seconds is None:
@@ -473,6 +593,11 @@ class Uploads:
             if upload is not None and upload.state(now) == "expired":
                 upload.status = "expired"
                 upload.parts.clear()
+
+
+def invalid_format(purpose: str) -> InvalidParam:
+    api = "Batch API" if purpose == "batch" else "Fine-Tuning API"
+    return InvalidParam(f"Invalid file format for {api}. Must be .jsonl", param="file")
 
 
 def _single(fields: dict[str, list[str]], name: str) -> str | None:

@@ -37,13 +37,13 @@ async function download(url, init) {
 
 async function openai(result) {
   const form = new FormData();
-  form.append("purpose", "assistants");
+  form.append("purpose", "vision");  // assistants and user_data files cannot be downloaded
   form.append("file", new Blob([PAYLOAD], { type: "application/octet-stream" }), "bytes.bin");
   const upload = await fetch(`${BASE}/openai/v1/files`, { method: "POST", headers: AUTH, body: form });
   const file = await readBody(upload);
   result.openaiUpload = { status: upload.status, body: file };
 
-  const list = await fetch(`${BASE}/openai/v1/files?purpose=assistants`, { headers: AUTH });
+  const list = await fetch(`${BASE}/openai/v1/files?purpose=vision`, { headers: AUTH });
   const listed = await readBody(list);
   result.openaiList = { status: list.status, ids: (listed.data || []).map((f) => f.id) };
 

@@ -154,7 +154,7 @@ def test_page_on_another_origin_uses_every_route_it_needs(page_run: PageRun) -> 
     assert upload["status"] == 200
     file = upload["body"]
     assert (file["object"], file["purpose"], file["bytes"], file["filename"]) == (
-        "file", "assistants", 256, "bytes.bin")
+        "file", "vision", 256, "bytes.bin")
     assert result["openaiList"] == {"status": 200, "ids": [file["id"]]}
 
     # Binary bytes intact, and the exposed headers readable from JavaScript.
@@ -209,8 +209,8 @@ def test_readme_browser_example_runs_verbatim(page_run: PageRun) -> None:
     assert "readme" not in page_run.result["errors"], page_run.result["errors"]
     readme = page_run.result["readme"]
     assert readme["uploaded"]["object"] == "file"
-    assert readme["uploaded"]["filename"] == "hello.txt"
-    assert readme["text"] == "hello from the browser"
-    assert 'filename="hello.txt"' in readme["disposition"]
+    assert readme["uploaded"]["filename"] == "hello.jsonl"
+    assert readme["text"] == '{"hello": "from the browser"}\n'
+    assert 'filename="hello.jsonl"' in readme["disposition"]
     assert readme["failedStatus"] == 503
     assert readme["error"]["error"]["message"]
