@@ -177,6 +177,8 @@ def check_accepted(served: Served, vendor: Profile, expect: Accepted, reply: Rep
     if check == "same_listing":
         plain = send(served.live, vendor, Raw("GET", "/files"))
         assert file_ids(vendor, reply) == file_ids(vendor, plain)
+    elif check == "empty_listing":
+        assert file_ids(vendor, reply) == []
     elif check == "same_file":
         assert record_of(vendor, reply.json())[0] == file_id
     else:  # roundtrip: the name comes back exactly, in the answer and on a later read

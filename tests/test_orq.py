@@ -193,7 +193,7 @@ def test_purpose_filter_accepts_aliases(orq: Orq) -> None:
     rest = orq.files.list(purpose="batch", limit=2, starting_after=page.data[-1].file_id)
     assert len(rest.data) == 1 and not rest.has_more
     with pytest.raises(APIDefaultError) as err:
-        orq.files.list(purpose="unspecified")
+        orq.files.list(purpose="nothing")
     assert err.value.status_code == 400
 
 
@@ -345,7 +345,7 @@ def test_strict_auth() -> None:
 GOOD = {"filename": "a.txt", "content": "aGk="}
 BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int, int]] = [
     ("POST", "/files", {"json": {**GOOD, "content": "@@@@"}}, 400, 3),
-    ("POST", "/files", {"json": {**GOOD, "content": "aGk"}}, 400, 3),
+    ("POST", "/files", {"json": {**GOOD, "content": "aGkaG"}}, 400, 3),
     ("POST", "/files", {"json": {**GOOD, "content": "aG=k"}}, 400, 3),
     ("POST", "/files", {"json": {**GOOD, "content": "aGk=aGk="}}, 400, 3),
     ("POST", "/files", {"json": {**GOOD, "content": "aGVsbG8gd29ybGQ=é"}}, 400, 3),
@@ -356,8 +356,8 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int, int]] = [
     ("POST", "/files", {"json": {**GOOD, "filename": 12}}, 400, 3),
     ("POST", "/files", {"json": {**GOOD, "content": 12}}, 400, 3),
     ("POST", "/files", {"json": {**GOOD, "content": ["aGk="]}}, 400, 3),
-    ("POST", "/files", {"json": {**GOOD, "purpose": 1}}, 400, 3),
-    ("POST", "/files", {"json": {**GOOD, "purpose": "FILE_PURPOSE_UNSPECIFIED"}}, 400, 3),
+    ("POST", "/files", {"json": {**GOOD, "purpose": 9}}, 400, 3),
+    ("POST", "/files", {"json": {**GOOD, "purpose": True}}, 400, 3),
     ("POST", "/files", {"json": {**GOOD, "purpose": "fine-tune"}}, 400, 3),
     ("POST", "/files", {"json": {**GOOD, "content_type": 5}}, 400, 3),
     ("POST", "/files", {"json": {**GOOD, "content_type": "text/plain\r\nx-evil: 1"}}, 400, 3),
@@ -385,7 +385,7 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, Any], int, int]] = [
     ("GET", "/files?starting_after=file_x&ending_before=file_y", {}, 400, 3),
     ("GET", "/files?starting_after=file_unknown", {}, 400, 3),
     ("GET", "/files?ending_before=a/b.c", {}, 400, 3),
-    ("GET", "/files?purpose=unspecified", {}, 400, 3),
+    ("GET", "/files?purpose=nothing", {}, 400, 3),
     ("GET", "/files?project_id=proj_not_mine", {}, 403, 7),
     ("GET", "/files/file_unknown", {}, 404, 5),
     ("GET", "/files/a/b/c", {}, 404, 5),
@@ -456,3 +456,44 @@ def test_live_server(live: Any, suffix: str) -> None:
     sdk.files.delete(file_id=f.file_id)
     with pytest.raises(ErrorResponse):
         sdk.files.get(file_id=f.file_id)
+
+
+# -- protobuf JSON, as orq's gateway reads it (issue 14) -------------------------------------
+
+
+@pytest.mark.parametrize("encode", [
+    base64.b64encode, base64.urlsafe_b64encode,
+    lambda data: base64.b64encode(data).rstrip(b"="),
+    lambda data: base64.urlsafe_b64encode(data).rstrip(b"="),
+], ids=["standard", "url-safe", "unpadded", "url-safe unpadded"])
+def test_content_takes_every_base64_protobuf_json_takes(orq: Orq, fake: Fake, encode: Any) -> None:
+    data = bytes(range(256)) + b"\xfb\xff"  # -, _ in the URL-safe alphabet
+    made = orq.files.create(filename="bin.dat", content=encode(data).decode())
+    assert made.file.bytes_ == str(len(data))
+    record = next(fake.store.records())
+    assert record.blob.read() == data
+
+
+@pytest.mark.parametrize(("number", "stored"), [
+    (0, "FILE_PURPOSE_RETRIEVAL"), (1, "FILE_PURPOSE_RETRIEVAL"),
+    (2, "FILE_PURPOSE_KNOWLEDGE_DATASOURCE"), (3, "FILE_PURPOSE_BATCH"),
+    (4, "FILE_PURPOSE_CODE_INTERPRETER"),
+])
+def test_purpose_takes_enum_numbers(raw_a: httpx.Client, number: int, stored: str) -> None:
+    # The SDK types purpose as the names; numbers come from other protobuf JSON clients.
+    r = raw_a.post("/files", json={**GOOD, "purpose": number})
+    assert r.status_code == 200 and r.json()["file"]["purpose"] == stored
+    listed = raw_a.get("/files", params={"purpose": str(number)}).json()["data"]
+    assert r.json()["file"]["file_id"] in [f["file_id"] for f in listed]
+
+
+def test_content_route_takes_a_file_id_or_path(orq: Orq) -> None:
+    made = upload(orq, "docs/faq.md", b"# FAQ")
+    by_id = orq.files.get_content(file_id_or_path=made.file_id).download_url
+    by_path = orq.files.get_content(file_id_or_path=f"{made.project_id}/{made.file_id}")
+    by_name = orq.files.get_content(file_id_or_path="docs/faq.md")
+    for url in (by_id, by_path.download_url, by_name.download_url):
+        assert made.file_id in url
+    with pytest.raises(ErrorResponse) as err:
+        orq.files.get_content(file_id_or_path="docs/other.md")
+    assert err.value.status_code == 404

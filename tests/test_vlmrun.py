@@ -141,6 +141,23 @@ def test_same_bytes_give_the_same_id(live, tmp_path):
     assert posts(live, 2) == [201, 201]
 
 
+def test_server_dedup_keeps_the_first_record_whatever_the_second_names(live, tmp_path):
+    # The service keys files by content (docs.vlm.run "client.files", File Caching; the SDK's
+    # upload returns a hash hit as it is): a second upload of the same bytes under another
+    # name and purpose gets the first record back, on the server too (force=True, raw POST).
+    vlm = client(live)
+    first = vlm.files.upload(write(tmp_path, "a.txt", b"dedup me"), purpose="assistants")
+    forced = vlm.files.upload(write(tmp_path, "other.txt", b"dedup me"), purpose="vision",
+                              force=True)
+    assert (forced.id, forced.filename, forced.purpose) == (first.id, "a.txt", "assistants")
+    raw = api(live, "POST", "/files", params={"purpose": "datasets"},
+              files={"file": ("third.bin", b"dedup me")})
+    assert raw.status_code == 201
+    assert (raw.json()["id"], raw.json()["filename"], raw.json()["purpose"]) == (
+        first.id, "a.txt", "assistants")
+    assert [x.id for x in vlm.files.list()] == [first.id]
+
+
 def test_hash_lookup_hit_and_miss(live, tmp_path):
     vlm = client(live)
     path = write(tmp_path, "x.bin", b"\x00\x01\x02")

@@ -51,6 +51,9 @@ from .base import Vendor, check_filename, parse_int
 from .info import VendorInfo
 from .orq_info import DEFAULT_PURPOSE, INFO, PURPOSES, OrqProject, canonical_purpose, namespace_for
 
+# The enum's numbers, in the published FilePurpose order (orq-files.openapi.yaml): 0 is
+# FILE_PURPOSE_UNSPECIFIED.
+PURPOSE_NUMBERS = dict(enumerate(("FILE_PURPOSE_UNSPECIFIED", *PURPOSES)))
 DEFAULT_LIMIT, MAX_LIMIT = 10, 200
 JSON_SLACK = 64 * 1024  # room in a JSON upload for everything but the base64 content
 
@@ -89,7 +92,8 @@ class Orq(Vendor):
         return [
             self.route("/files", self.create_file, "POST"),
             self.route("/files", self.list_files, "GET"),
-            # get_content takes "a file ID or a storage path": the SDK does not escape "/".
+            # get_content takes a "File ID or path used to locate the file content" (published
+            # FileContent, path parameter file_id_or_path); the SDK does not escape "/".
             self.route("/files/{file_id:path}/content", self.file_content, "GET"),
             self.route("/files/{file_id:path}", self.get_file, "GET"),
             self.route("/files/{file_id:path}", self.update_file, "PATCH"),
@@ -201,6 +205,23 @@ class Orq(Vendor):
                 return record
         raise self.not_found(file_id)
 
+    def find_by_id_or_path(self, request: Request) -> FileRecord:
+        """The content route's ``file_id_or_path``: a file id, a path ending in one
+        (``proj_…/file_…``), or the path a file was stored under (its ``file_name``)."""
+        value = request.path_params["file_id"]
+        projects = [namespace_for(p) for p in self.projects(request)]
+        candidates = [value, value.rstrip("/").rsplit("/", 1)[-1]]
+        for namespace in projects:
+            for candidate in candidates:
+                record: FileRecord | None = self.store.get(namespace, candidate)
+                if record is not None:
+                    return record
+        for namespace in projects:
+            for record in self.store.records(namespace):
+                if record.filename == value:
+                    return record
+        raise self.not_found(value)
+
     # -- handlers ------------------------------------------------------------------------
 
     async def create_file(self, request: Request) -> dict[str, Any]:
@@ -273,7 +294,7 @@ class Orq(Vendor):
         return {}
 
     async def file_content(self, request: Request) -> dict[str, Any]:
-        record = self.find(request)
+        record = self.find_by_id_or_path(request)
         settings = self.fake.settings
         expires = int(self.now()) + settings.link_ttl
         url = links.signed_url(request, settings.signing_key, record.namespace, record.id,
@@ -355,10 +376,24 @@ class Upload:
 
 
 def parse_purpose(raw: Any, location: str = "body") -> str:
-    """``FILE_PURPOSE_*`` or its alias (``retrieval``…), any case; never UNSPECIFIED."""
+    """``FILE_PURPOSE_*`` or its alias (``retrieval``…), any case, or the enum's number.
+
+    protobuf's JSON mapping ("ProtoJSON Format", protobuf.dev) lets parsers take an enum's
+    integer value as well as its name; 0 is FILE_PURPOSE_UNSPECIFIED, which proto3 cannot tell
+    from an absent field, so it means "omitted": retrieval. We never emit UNSPECIFIED.
+    """
     if raw is None:
         return DEFAULT_PURPOSE
-    if isinstance(raw, str):
+    number = raw if isinstance(raw, int) and not isinstance(raw, bool) else (
+        int(raw) if isinstance(raw, str) and raw.isascii() and raw.isdigit() else None)
+    if number is not None:
+        if number == 0:
+            return DEFAULT_PURPOSE
+        if 1 <= number <= len(PURPOSES):
+            return PURPOSE_NUMBERS[number]
+    elif isinstance(raw, str):
+        if raw.strip().upper() in ("FILE_PURPOSE_UNSPECIFIED", "UNSPECIFIED"):
+            return DEFAULT_PURPOSE
         canonical = canonical_purpose(raw)
         if canonical is not None:
             return canonical
@@ -371,24 +406,35 @@ def parse_purpose(raw: Any, location: str = "body") -> str:
 
 
 def decode_base64(text: str, spool_threshold: int, spool_dir: str | None = None) -> Blob:
-    """Strict standard base64 (padded, no stray characters) into a blob, a slice at a time.
+    """protobuf ``bytes`` from JSON into a blob, a slice at a time.
 
-    Line breaks are dropped first: ``base64`` on the command line wraps at 76 columns, and
-    the Go decoder behind most gRPC gateways ignores CR/LF too. Anything else is refused.
+    ``content`` is a protobuf ``bytes`` field, and the JSON mapping ("ProtoJSON Format",
+    protobuf.dev) accepts "either standard or URL-safe base64 encoding with/without paddings".
+    Line breaks are dropped too (``base64`` on the command line wraps at 76 columns; Go's
+    decoder behind the gateway ignores CR/LF). Anything else is refused.
     """
     text = text.replace("\r", "").replace("\n", "")
     body = text.rstrip("=")
-    if len(text) % 4 or len(text) - len(body) > 2 or "=" in body:
+    padding = len(text) - len(body)
+    if padding > 2 or (padding and len(text) % 4) or "=" in body or len(body) % 4 == 1:
         raise bad_base64()
+    if "-" in body or "_" in body:
+        if "+" in body or "/" in body:  # one alphabet or the other, not both
+            raise bad_base64()
+        body = body.translate(URL_SAFE_TO_STANDARD)
+    body += "=" * (-len(body) % 4)
     writer = BlobWriter(spool_threshold, spool_dir)
     step = 4 * 64 * 1024
     try:
-        for start in range(0, len(text), step):
-            writer.write(_b64(text[start:start + step]))
+        for start in range(0, len(body), step):
+            writer.write(_b64(body[start:start + step]))
     except FakeFilesError:
         writer.discard()
         raise
     return writer.finish()
+
+
+URL_SAFE_TO_STANDARD = str.maketrans("-_", "+/")
 
 
 def _b64(chunk: str) -> bytes:
@@ -399,7 +445,7 @@ def _b64(chunk: str) -> bytes:
 
 
 def bad_base64() -> InvalidParam:
-    return InvalidParam("'content' is not valid base64 (standard alphabet, padded).",
+    return InvalidParam("'content' is not valid base64 (standard or URL-safe alphabet).",
                         param="content", kind="value_error")
 
 

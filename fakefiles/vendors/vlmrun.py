@@ -7,7 +7,11 @@ Shapes follow seed 000 (``StoreFileResponse``, FastAPI's ``HTTPValidationError``
 
 Uploads are deduplicated by content: the SDK asks ``/files/hash/{md5}`` first, and the server
 itself also answers an upload of bytes it already holds with the stored record, so the same
-bytes always give the same id (whatever purpose or filename the second upload names).
+bytes always give the same id (whatever purpose or filename the second upload names). That is
+the service's rule, not a shortcut: docs.vlm.run "client.files" ("File Caching: VLM Run
+automatically detects duplicate files using content hashing") and the SDK itself
+(vlmrun 0.9.2 ``Files.upload``: a hash hit returns the stored record, its old purpose and
+filename included, unless ``force=True``) key files by content alone.
 
 Large files go through a presigned URL on the fake itself: ``POST /files/presigned-url`` hands
 out ``PUT /files/upload/{id}?expires=&signature=`` (signed, no Authorization needed, like a
