@@ -19,6 +19,7 @@ import asyncio
 import logging
 import random
 import time
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -48,7 +49,29 @@ _request_ids = random.Random()
 
 
 class ConnectionDropped(Exception):
-    """Raised after a response has started, so the server drops the connection mid-reply."""
+    """A ``reset`` fault on a server whose socket the app cannot reach (the in-process
+    transport turns it into the ``httpx.RemoteProtocolError`` a dropped socket gives)."""
+
+
+def drop_connection() -> bool:
+    """Close the client's connection with nothing written; False when the server is not one
+    whose connection we can reach.
+
+    ASGI has no message for "abort": an app that raises unanswered gets a 500 from the
+    server. uvicorn runs each request in a task whose coroutine is its request cycle's
+    ``run_asgi``, and the cycle holds the connection's transport; found through the task, it
+    works whatever middleware wraps this app. The cycle is marked disconnected first, so
+    uvicorn neither answers 500 nor logs a missing response.
+    """
+    task = asyncio.current_task()
+    frame = getattr(task.get_coro(), "cr_frame", None) if task is not None else None
+    cycle: Any = frame.f_locals.get("self") if frame is not None else None
+    transport = getattr(cycle, "transport", None)
+    if transport is None or not hasattr(cycle, "disconnected"):
+        return False
+    cycle.disconnected = True
+    transport.abort()
+    return True
 
 
 def vendor_mounts(fake: Fake) -> list[tuple[str, Vendor]]:
@@ -137,6 +160,18 @@ def is_control(path: str) -> bool:
     return path.startswith("/_fakefiles") and not path.startswith("/_fakefiles/download/")
 
 
+def allowed_methods(mount: Mount, scope: Scope) -> str:
+    """Every method some route of the mount answers for this path, not only the first
+    route's (Starlette's ``Allow`` names one route's)."""
+    methods: set[str] = set()
+    for route in mount.routes:
+        match, _ = route.matches(scope)
+        if match is not Match.NONE and isinstance(route, Route):
+            methods |= route.methods or set()
+    order = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+    return ", ".join(sorted(methods, key=lambda m: (order.index(m) if m in order else 99, m)))
+
+
 def fault_response(vendor: Vendor, rule: FaultRule, file_id: str | None) -> Response:
     spec = rule.spec
     assert spec.status is not None
@@ -168,14 +203,14 @@ class RequestContext:
     """
 
     __slots__ = (
-        "scope", "vendor", "subpath", "request_id", "started", "when", "declared", "status",
-        "counted", "fault_id", "response_started", "recorded", "vary", "journal",
+        "scope", "vendor", "prefix", "subpath", "request_id", "started", "when", "declared",
+        "status", "counted", "fault_id", "response_started", "recorded", "vary", "journal",
         "journal_generation", "raw_receive", "body_receive", "_send",
     )
 
     def __init__(self, fake: Fake, prefix: str, vendor: Vendor, scope: Scope,
                  receive: Receive, send: Send, vary: bool) -> None:
-        self.scope, self.vendor, self.vary = scope, vendor, vary
+        self.scope, self.vendor, self.vary, self.prefix = scope, vendor, vary, prefix
         self.subpath: str = scope["path"][len(prefix):] or "/"
         self.request_id = f"req_{_request_ids.getrandbits(96):024x}"
         self.started = time.perf_counter()
@@ -318,9 +353,11 @@ class FakeMiddleware:
                 ctx.body_receive = waited
             ctx.raw_receive = waited
         if rule.spec.reset:
-            await ctx.send({"type": "http.response.start", "status": 200,
-                            "headers": [(b"content-length", b"1")]})
-            raise ConnectionDropped(f"fault {rule.id}: connection reset")
+            # Dropped before any byte: a fetch() rejects (and may retry) instead of resolving
+            # ok and failing on the body. The journal keeps status 0.
+            if not drop_connection():
+                raise ConnectionDropped(f"fault {rule.id}: connection reset")
+            return True
         if rule.spec.status is None:
             return False
         response = fault_response(ctx.vendor, rule, ctx.vendor.info.file_id(ctx.subpath))
@@ -366,6 +403,8 @@ class FakeMiddleware:
             return
         response: Response
         if isinstance(exc, HTTPException):  # no such route or method: the vendor's 404 or 405
+            if exc.status_code == 405:  # RFC 9110: Allow names every method of the path
+                exc.headers = {"Allow": allowed_methods(self.vendor_routes[ctx.prefix], scope)}
             response = await http_exception(Request(scope, ctx.raw_receive), exc)
         elif isinstance(exc, FakeFilesError):
             response = vendor.render_error(exc)

@@ -5,6 +5,7 @@ The VLM Run and orq SDKs' view of the same faults is in test_faults_sdks.py.
 
 from __future__ import annotations
 
+import socket
 import time
 
 import httpx
@@ -267,3 +268,28 @@ def test_state_counts(openai_sdk, impala_sdk, http):
     vendors = http.get("/_fakefiles/state").json()["vendors"]
     assert vendors["openai"] == {"files": 1, "bytes": 3}
     assert vendors["impala"] == {"files": 1, "bytes": 2}
+
+
+def test_reset_drops_the_connection_before_any_byte(live):
+    # Nothing at all may reach the client: a fetch() that got "200 OK" and then lost the body
+    # resolves ok=true and is never retried (the openai JS SDK, browsers).
+    live.fake.faults.add(FaultSpec(vendor="openai", reset=True, times=1))
+    host, port = live.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"GET /openai/v1/files HTTP/1.1\r\nHost: x\r\n"
+                     b"Authorization: Bearer sk-x\r\n\r\n")
+        received = b""
+        while chunk := sock.recv(4096):
+            received += chunk
+    assert received == b""
+    entry = live.fake.journal.entries(vendor="openai")[-1]
+    assert (entry.status, entry.fault_id) == (0, live.fake.faults.rules()[0].id)
+    assert httpx.get(f"{live.url}/openai/v1/files",
+                     headers={"Authorization": "Bearer sk-x"}).status_code == 200
+
+
+def test_reset_in_process_is_a_protocol_error_journaled_as_status_0(http, app):
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.get("/openai/v1/files", headers={"X-Fakefiles-Fault": "reset"})
+    entry = app.app.state.fake.journal.entries()[-1]
+    assert (entry.status, entry.fault_id) == (0, "header")
