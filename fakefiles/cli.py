@@ -1,4 +1,4 @@
-"""``fakefiles serve | validate | generate``.
+"""``fakefiles serve | validate | generate | verify``.
 
 Every ``serve`` flag can also come from an environment variable (the flag wins); the one
 table of both is :data:`OPTIONS` (``ENVIRONMENT`` is its ``(flag, env, help)`` view, which
@@ -139,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"A local fake of the {_titles()} Files APIs.",
     )
     parser.add_argument("--version", action="version", version=f"fakefiles {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{serve,validate,generate}")
+    commands = parser.add_subparsers(dest="command",
+                                     metavar="{serve,validate,generate,verify}")
 
     serve = commands.add_parser("serve", help="run the fake server",
                                 description="Run the fake server until SIGTERM or Ctrl-C.")
@@ -165,7 +166,43 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--count", type=int, default=10, help="files to make (default 10)")
     generate.add_argument("--seed", type=int, default=0, help="same seed, same output")
     generate.add_argument("--purpose", help="one purpose for every file (default: a mix)")
+
+    verify = commands.add_parser(
+        "verify", help="compare the fake with the real service, by wire shape",
+        description="Run one scripted Files workflow against the vendor's real API and against "
+        "the fake; compare status codes, fields, JSON types (null included) and the headers "
+        "clients read, never values. What it creates on the real service it deletes. Exit 0: "
+        "the same; 1: they differ; 2: it could not run.")
+    verify.add_argument("--vendor", required=True, choices=VENDORS)
+    verify.add_argument("--base-url", required=True,
+                        help="the real API, e.g. https://api.openai.com/v1")
+    verify.add_argument("--api-key", help="the real API's key (default: the vendor's variable, "
+                        f"{', '.join(VERIFY_KEY_VARIABLES.values())})")
+    verify.add_argument("--fake-url", help="a running fakefiles to compare with, e.g. "
+                        "http://127.0.0.1:8000/openai/v1 (default: a fresh one in-process)")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
+
+
+# Where `verify` finds a vendor's key when --api-key is not given.
+VERIFY_KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "impala": "IMPALA_API_KEY",
+                        "vlmrun": "VLMRUN_API_KEY", "orq": "ORQ_API_KEY"}
+
+
+def run_verify(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    import httpx
+
+    from .verify import render, verify
+
+    key = args.api_key or environ.get(VERIFY_KEY_VARIABLES[args.vendor])
+    if not key:
+        raise CliError(f"verify: give --api-key or set {VERIFY_KEY_VARIABLES[args.vendor]}")
+    try:
+        report = verify(args.vendor, args.base_url, key, args.fake_url)
+    except httpx.HTTPError as exc:
+        raise CliError(f"verify: {type(exc).__name__}: {exc}") from None
+    sys.stdout.write(render(report, args.json))
+    return 1 if report.differs else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -184,7 +221,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise CliError(f"--purpose: {info.purpose_problem(args.purpose)}")
             sys.stdout.write(generate_fixture(args.vendor, args.count, args.seed, args.purpose))
             return 0
-        raise CliError("choose a command: serve, validate or generate (see fakefiles --help)")
+        if args.command == "verify":
+            return run_verify(args, os.environ)
+        raise CliError("choose a command: serve, validate, generate or verify "
+                       "(see fakefiles --help)")
     except FixtureError as exc:  # the message starts with file:line, as editors like it
         print(exc, file=sys.stderr)
         return 2

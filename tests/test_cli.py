@@ -193,8 +193,8 @@ def test_bad_flag_exits_2_with_one_line():
     assert "invalid choice: 'azure'" in result.stderr
     result = run()
     assert result.returncode == 2
-    assert result.stderr == ("fakefiles: error: choose a command: serve, validate or generate "
-                             "(see fakefiles --help)\n")
+    assert result.stderr == ("fakefiles: error: choose a command: serve, validate, generate "
+                             "or verify (see fakefiles --help)\n")
 
 
 def test_serve_refuses_bad_fixtures_without_a_traceback(tmp_path, capsys):
