@@ -7,6 +7,9 @@
       files:
         - {id: file-invoice2026, filename: invoice.pdf, purpose: assistants, size: 2048}
       generate: {count: 20, purpose: batch}
+      uploads:                        # Uploads API sessions: pending, completed or cancelled
+        - {id: upload_abc123, filename: t.jsonl, purpose: fine-tune, bytes: 18,
+           parts: [{id: part_def456, content: "{}\\n"}]}
     orq:
       projects:
         - {project_id: proj_01J…, api_keys: [orq-key-a], files: […]}

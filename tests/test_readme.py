@@ -59,6 +59,15 @@ def test_fixtures_example_loads():
     assert len(seed.faults) == 1 and seed.vendor_data["orq"][0].api_keys == ["orq-key-a"]
 
 
+def test_fixtures_uploads_example_loads():
+    text, _ = readme_example("fixtures-uploads")
+    fake = Fake()
+    fake.load(load_fixture_text(text, source="README.md"))
+    pending = fake.vendors["openai"].uploads.get("upload_abc123")  # type: ignore[attr-defined]
+    assert pending.status == "pending" and list(pending.parts) == ["part_def456"]
+    assert fake.store.get("openai", "file-xyz321").blob.read() == b'{"b": 2}\n'
+
+
 @pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="needs curl and jq")
 def test_control_api_curl_example(live):
     script, _ = readme_example("control-curl")
