@@ -151,7 +151,7 @@ def openai_workflow(run: Run) -> None:
         "bytes": 1, "filename": f"verify-{tag}.txt", "mime_type": "text/plain",
         "purpose": "assistants", "fakefiles_verify": True})
     upload = run.step("create an upload", "POST", "/uploads", json={
-        "bytes": 14, "filename": f"verify-{tag}.jsonl", "mime_type": "application/jsonl",
+        "bytes": 14, "filename": f"verify-{tag}.jsonl", "mime_type": "text/jsonl",
         "purpose": "batch"})
     run.keep(upload, "upload", file=False)
     upload_id = run.values.get("upload", "upload_unknown")
