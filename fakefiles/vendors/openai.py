@@ -261,9 +261,11 @@ class OpenAI(Vendor):
         after = query.get("after") or None
         namespace = self.namespace(request)
         if after is not None and not self.store.cursor_known(namespace, after):
-            # An id that is not (or no longer) there ends the listing: an empty page, as
-            # OpenAI's cursor lists answer; a 400 would break an SDK auto-paginating while
-            # another process deletes the file it resumes from. `fakefiles verify` checks it.
+            # An id that is not (or no longer) there ends the listing: an empty page. The
+            # definition leaves it open and we found no report of the service's answer, so we
+            # keep the cursor's own contract (the objects after it: none) rather than invent a
+            # 400 that breaks an SDK paging while another process deletes its cursor file.
+            # `fakefiles verify` asks the real API ("list after an unknown id").
             return self.list_json([], has_more=False)
         page = self.store.page(
             namespace, limit=limit, order="asc" if order == "asc" else "desc", after=after,
@@ -470,7 +472,7 @@ class OpenAI(Vendor):
         if purpose == "batch" and limit is not None and blob.size > limit:
             raise InvalidParam(
                 f"File is too large for the Batch API: {blob.size} bytes; the limit is "
-                f"{limit} bytes (200 MB).", param="file",
+                f"{limit} bytes.", param="file",
             )
 
     def check_mime_type(self, mime_type: str, purpose: str) -> None:
