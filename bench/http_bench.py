@@ -70,7 +70,7 @@ def bench_fixture(path: Path, files: int, content_bytes: int) -> Path:
 
     document = {
         "seed": 1234,
-        "openai": {"files": entries("assistants")},
+        "openai": {"files": entries("vision")},
         "impala": {"files": entries("assistants")},
         "vlmrun": {"files": entries("assistants")},
         "orq": {"projects": [{"api_keys": [KEY], "files": entries("retrieval")}]},

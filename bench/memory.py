@@ -118,11 +118,11 @@ def big_file(report: Report, workdir: Path, *, repeats: int, size: int) -> None:
                         vendors="openai", cpu=None)
     with ref, fake:
         for server in (fake, ref):  # warm-up
-            upload(server.port, "/openai/v1/files", 4 * MIB, {"purpose": "assistants"})
+            upload(server.port, "/openai/v1/files", 4 * MIB, {"purpose": "vision"})
         for _ in range(repeats):
             with Peak(fake) as peak:
                 seconds, status, body = upload(fake.port, "/openai/v1/files", size,
-                                               {"purpose": "assistants"})
+                                               {"purpose": "vision"})
             if status != 200:
                 raise RuntimeError(f"fakefiles upload: HTTP {status} {body[:200]!r}")
             up.append(size / MIB / seconds)
@@ -137,7 +137,7 @@ def big_file(report: Report, workdir: Path, *, repeats: int, size: int) -> None:
             delete(fake.port, f"/openai/v1/files/{file_id}")
             with Peak(ref) as peak:
                 seconds, status, body = upload(ref.port, "/openai/v1/files", size,
-                                               {"purpose": "assistants"})
+                                               {"purpose": "vision"})
             if status != 200:
                 raise RuntimeError(f"reference upload: HTTP {status} {body[:200]!r}")
             ref_up.append(size / MIB / seconds)

@@ -161,7 +161,7 @@ def seed(files: Files, count: int, content_bytes: int, rng: random.Random,
     start = 1_700_000_000.0
     for i in range(count):
         data = rng.randbytes(content_bytes) if distinct else shared
-        files.add(f"file-{i}.bin", "assistants", data, created_at=start + i)
+        files.add(f"file-{i}.bin", "vision", data, created_at=start + i)
     order = files.order
     return order[-1], order[len(order) - 1 - min(count // 2, max(count - 1, 0))]
 

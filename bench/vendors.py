@@ -69,7 +69,8 @@ class Profile:
     """OpenAI's dialect; the other vendors override what differs."""
 
     name = "openai"
-    upload_fields: dict[str, str] = {"purpose": "assistants"}
+    # vision: OpenAI lets its owner download these (assistants files it does not)
+    upload_fields: dict[str, str] = {"purpose": "vision"}
 
     def upload(self, prefix: str, data: bytes, filename: str = "bench.bin") -> Call:
         body, content_type = multipart(self.upload_fields, filename, data)

@@ -225,8 +225,8 @@ def race_openai_complete_and_cancel(pool: ThreadPoolExecutor,
     """Parts added at once, then completes racing cancels: exactly one of them wins."""
     parts = [os.urandom(1000) for _ in range(8)]
     upload = clients[0].request("openai", "POST", "/uploads", json={
-        "filename": "u.bin", "purpose": "assistants", "bytes": 8000,
-        "mime_type": "application/octet-stream"}).json()
+        "filename": "u.png", "purpose": "vision", "bytes": 8000,  # downloadable
+        "mime_type": "image/png"}).json()
     base = f"/uploads/{upload['id']}"
 
     def add_part(n: int) -> str:
@@ -247,7 +247,7 @@ def race_openai_complete_and_cancel(pool: ThreadPoolExecutor,
     outcomes = list(pool.map(finish, range(8)))
     assert outcomes.count(200) == 1
     completed = outcomes.index(200) % 2 == 1
-    stored = [f for f in clients[0].list_all("openai") if f["filename"] == "u.bin"]
+    stored = [f for f in clients[0].list_all("openai") if f["filename"] == "u.png"]
     assert len(stored) == (1 if completed else 0)
     if completed:
         assert clients[0].download("openai", stored[0]["id"]) == b"".join(parts)
