@@ -11,7 +11,8 @@ and a vendor's definition fails the build:
    (``additionalProperties: false``) match between the published document and the fake's own
    (``fakefiles/specs/*.json``, which test_openapi.py holds to the routes).
 3. **Responses**: every published operation is called on the live app, and each 200 body
-   validates against the published response schema.
+   validates against the published response schema (OpenAI's refusals against its published
+   ``ErrorResponse`` too).
 
 Where the real service itself departs from its published definition, the fake follows the
 service: those places are listed in ``DEVIATIONS`` with their evidence, applied to the
@@ -272,6 +273,7 @@ class Recorder:
         self.client = httpx.Client(transport=transport_for(httpx, self.app),
                                    base_url="http://fake" + prefix, **client_args)
         self.bodies: dict[tuple[str, str], list[Any]] = {}
+        self.errors: list[tuple[str, Any]] = []  # (request, body) of every 4xx
         self.published = operations(doc, strip)
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
@@ -280,9 +282,17 @@ class Recorder:
         if response.status_code == 200 and response.headers.get(
                 "content-type", "").startswith("application/json"):
             self.bodies.setdefault(key, []).append(response.json())
+        elif 400 <= response.status_code < 500:
+            self.errors.append((f"{method} {path} -> {response.status_code}", response.json()))
         return response
 
     def problems(self) -> Iterator[str]:
+        error_schema = self.doc["components"]["schemas"].get("ErrorResponse")
+        if error_schema is not None:  # OpenAI publishes its error envelope; orq does not
+            validator = Draft202012Validator(json_schema(self.doc, error_schema))
+            for request, body in self.errors:
+                for error in validator.iter_errors(body):
+                    yield f"{request}: {'/'.join(map(str, error.path))}: {error.message}"
         for key, op in self.published.items():
             if key not in self.bodies:
                 yield f"{key[0].upper()} {key[1]}: not exercised"
@@ -328,6 +338,12 @@ def openai_problems(doc: Document) -> list[str]:
         "bytes": 1, "filename": "x.txt", "mime_type": "text/plain",
         "purpose": "assistants"}).json()
     rec.call("POST", f"/uploads/{other['id']}/cancel")
+    # Refusals, in the published error envelope.
+    assert rec.call("GET", "/files/file-unknown").status_code == 404
+    assert rec.call("POST", "/files", data={"purpose": "nope"},
+                    files={"file": ("a.txt", b"a")}).status_code == 400
+    assert rec.call("POST", "/uploads", json={"colour": "blue"}).status_code == 400
+    assert rec.errors
     # The download route answers bytes, which the published document types as a JSON
     # string; its body is checked above, not by schema.
     rec.bodies.setdefault(("get", "/files/{}/content"), [])
