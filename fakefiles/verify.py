@@ -26,6 +26,9 @@ import httpx
 # the request id (the SDKs put it on every error). Compared by presence, never by value.
 READ_HEADERS = ("content-type", "content-disposition", "x-request-id")
 UNKNOWN_FILE = "file-fakefilesverify0000000000"
+# One line in the chat fine-tuning format, so the real API takes the file as training data.
+FINE_TUNE_LINE = (b'{"messages": [{"role": "user", "content": "ping"}, '
+                  b'{"role": "assistant", "content": "pong"}]}\n')
 
 
 def shape(value: Any) -> Any:
@@ -143,6 +146,12 @@ def openai_workflow(run: Run) -> None:
     run.keep(assistants, "assistants")
     run.step("download an assistants file", "GET",
              f"/files/{run.values.get('assistants', UNKNOWN_FILE)}/content")
+    tune = run.step("upload a fine-tune file", "POST", "/files",
+                    data={"purpose": "fine-tune"},
+                    files={"file": (f"verify-{tag}.jsonl", FINE_TUNE_LINE)})
+    run.keep(tune, "fine-tune")
+    run.step("download a fine-tune file", "GET",
+             f"/files/{run.values.get('fine-tune', UNKNOWN_FILE)}/content")
     run.step("retrieve an unknown file", "GET", f"/files/{UNKNOWN_FILE}")
     run.step("upload with an unknown purpose", "POST", "/files",
              data={"purpose": "no-such-purpose"},

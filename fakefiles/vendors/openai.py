@@ -64,7 +64,10 @@ BATCH_MAX_BYTES = 200 * 1024 * 1024
 # (OpenAI community thread "File uploads error: why can't I download files with
 # purpose="user_data"?" (its upload/download table: batch and vision download, assistants,
 # user_data and evals do not), and a relay's integration notes that record the same 400 for
-# user_data). Batch and fine-tune inputs and every *_output / *-results file download.
+# user_data). Batch and vision files and every *_output / *-results file download. The thread's
+# table marks fine-tune inputs as not downloadable either; the issue that brought this in
+# reports they download, and with no more evidence we keep them downloadable: `fakefiles
+# verify` asks the real API ("download a fine-tune file").
 UNDOWNLOADABLE_PURPOSES = ("assistants", "user_data", "evals")
 # Uploads: "For certain purpose values, the correct mime_type must be specified" (published
 # createUpload). The MIME types of the platform guide "File search - supported files" for
