@@ -173,30 +173,25 @@ def build_parser() -> argparse.ArgumentParser:
         "the fake; compare status codes, fields, JSON types (null included) and the headers "
         "clients read, never values. What it creates on the real service it deletes. Exit 0: "
         "the same; 1: they differ; 2: it could not run.")
-    verify.add_argument("--vendor", required=True, choices=VENDORS)
+    verify.add_argument("--vendor", required=True, choices=tuple(VENDORS))
     verify.add_argument("--base-url", required=True,
                         help="the real API, e.g. https://api.openai.com/v1")
     verify.add_argument("--api-key", help="the real API's key (default: the vendor's variable, "
-                        f"{', '.join(VERIFY_KEY_VARIABLES.values())})")
+                        "OPENAI_API_KEY, IMPALA_API_KEY, VLMRUN_API_KEY or ORQ_API_KEY)")
     verify.add_argument("--fake-url", help="a running fakefiles to compare with, e.g. "
                         "http://127.0.0.1:8000/openai/v1 (default: a fresh one in-process)")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
 
-# Where `verify` finds a vendor's key when --api-key is not given.
-VERIFY_KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "impala": "IMPALA_API_KEY",
-                        "vlmrun": "VLMRUN_API_KEY", "orq": "ORQ_API_KEY"}
-
-
 def run_verify(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     import httpx
 
-    from .verify import render, verify
+    from .verify import KEY_VARIABLES, render, verify
 
-    key = args.api_key or environ.get(VERIFY_KEY_VARIABLES[args.vendor])
+    key = args.api_key or environ.get(KEY_VARIABLES[args.vendor])
     if not key:
-        raise CliError(f"verify: give --api-key or set {VERIFY_KEY_VARIABLES[args.vendor]}")
+        raise CliError(f"verify: give --api-key or set {KEY_VARIABLES[args.vendor]}")
     try:
         report = verify(args.vendor, args.base_url, key, args.fake_url)
     except httpx.HTTPError as exc:

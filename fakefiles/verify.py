@@ -244,21 +244,20 @@ def vlmrun_workflow(run: Run) -> None:
         run.created.remove(file_id)
 
 
-WORKFLOWS: dict[str, tuple[Workflow, str]] = {
-    # vendor: (workflow, the base URL path the fake serves it under)
-    "openai": (openai_workflow, "/openai/v1"),
-    "impala": (impala_workflow, "/impala/v1"),
-    "vlmrun": (vlmrun_workflow, "/vlmrun/v1"),
-    "orq": (orq_workflow, "/orq/v2"),
+# The scripted workflow per vendor, and where `verify` finds its key without --api-key.
+WORKFLOWS: dict[str, Workflow] = {
+    "openai": openai_workflow, "impala": impala_workflow, "vlmrun": vlmrun_workflow,
+    "orq": orq_workflow,
 }
+KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "impala": "IMPALA_API_KEY",
+                 "vlmrun": "VLMRUN_API_KEY", "orq": "ORQ_API_KEY"}
 
 
 def run_workflow(vendor: str, client: httpx.Client) -> Run:
     """The workflow on one side; whatever it created is deleted before this returns."""
     run = Run(client)
-    workflow, _ = WORKFLOWS[vendor]
     try:
-        workflow(run)
+        WORKFLOWS[vendor](run)
     finally:
         for file_id in run.created:
             try:
@@ -312,10 +311,10 @@ def compare(vendor: str, real: Run, fake: Run) -> Report:
 def in_process_fake(vendor: str) -> httpx.Client:
     from . import Settings, create_app
     from .inprocess import transport_for
+    from .vendors.registry import VENDORS
 
-    _, prefix = WORKFLOWS[vendor]
     return httpx.Client(transport=transport_for(httpx, create_app(Settings())),
-                        base_url="http://fakefiles" + prefix)
+                        base_url="http://fakefiles" + VENDORS[vendor].prefix)
 
 
 def verify(vendor: str, base_url: str, api_key: str, fake_url: str | None = None,
