@@ -15,7 +15,7 @@ from pydantic import Field, field_validator
 
 from .. import ids
 from ..blobs import blob_from_bytes
-from ..samples import content_type_for
+from ..mediatypes import guess_content_type
 from ..store import FileRecord
 from ..yamlnodes import Loc
 from .info import FixtureModel, SectionBuilder, VendorFiles, VendorInfo, loose_id
@@ -134,7 +134,7 @@ class OpenAIInfo(VendorInfo):
         created_at = time.time() if entry.created_at is None else entry.created_at.timestamp()
         expires_at = (created_at + UPLOAD_TTL if entry.expires_at is None
                       else entry.expires_at.timestamp())
-        mime_type = entry.mime_type or content_type_for(entry.filename)
+        mime_type = entry.mime_type or guess_content_type(entry.filename)
         file_id = None
         made: list[FileRecord] = []
         if entry.status == "completed":
