@@ -143,7 +143,8 @@ def test_raw_http_client_sends_a_key_and_the_admin_token(pytester):
         @pytest.mark.fakefiles(admin_token="t0k", auth="strict")
         def test_locked(fakefiles_server):
             fakefiles_server.seed(api_keys=["sk-fakefiles-test"], openai={"files": [
-                {"id": "file-local", "filename": "l.txt", "content_path": "local.txt"}]})
+                {"id": "file-local", "filename": "l.txt", "purpose": "vision",
+                 "content_path": "local.txt"}]})
             with fakefiles_server.http() as http:
                 assert http.get("/_fakefiles/state").status_code == 200
                 content = http.get("/openai/v1/files/file-local/content").content

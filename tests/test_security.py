@@ -24,7 +24,7 @@ ATTACKER = "attacker"
 PROJECT = "proj_01JGRTKM006CW62Y816HKPP6V9"
 OWNER = "orq-owner-key-0123456789"
 # The issue's first attack, verbatim: a text/plain POST (no preflight) reading /etc/passwd.
-LEAK = ("openai: {files: [{id: file-leak, filename: x, purpose: assistants, "
+LEAK = ("openai: {files: [{id: file-leak, filename: x, purpose: vision, "
         "content_path: /etc/passwd}]}")
 GRANT = f"orq: {{projects: [{{project_id: {PROJECT}, api_keys: [{ATTACKER}]}}]}}"
 SIMPLE_TYPES = ["text/plain", "application/x-www-form-urlencoded",
@@ -149,7 +149,8 @@ def test_allow_fixture_keys_lets_the_operator_grant_keys() -> None:
 
 
 def test_fixtures_without_paths_or_keys_still_load(app: Any) -> None:
-    body = {"openai": {"files": [{"id": "file-new", "filename": "n.txt", "content": "new"}]},
+    body = {"openai": {"files": [{"id": "file-new", "filename": "n.txt", "content": "new",
+                                  "purpose": "vision"}]},
             "orq": {"projects": [{"project_id": PROJECT, "files": [{"filename": "b.md"}]}]}}
     with client(app) as http:
         response = http.post("/_fakefiles/fixtures", json=body)
@@ -325,7 +326,7 @@ def test_a_part_type_no_header_can_carry_never_breaks_downloads(
 ) -> None:
     """A bare LF in a part's Content-Type once made every later download of the file drop
     the connection (the server would not write that header): it is guessed instead."""
-    fields = {"openai": {"purpose": "assistants"}, "impala": {"purpose": "assistants"},
+    fields = {"openai": {"purpose": "vision"}, "impala": {"purpose": "assistants"},
               "vlmrun": {}, "orq": {"purpose": "retrieval"}}[vendor]
     body, content_type = multipart(part_type, fields)
     path = {"openai": "/openai/v1/files", "impala": "/impala/v1/files",
@@ -363,7 +364,8 @@ def test_fixture_files_from_the_operator_keep_content_path(
 
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "notes.md").write_bytes(b"# notes\n")
-    text = "openai: {files: [{id: file-notes, filename: n.md, content_path: data/notes.md}]}"
+    text = ("openai: {files: [{id: file-notes, filename: n.md, purpose: vision, "
+            "content_path: data/notes.md}]}")
     (tmp_path / "f.yaml").write_text(text)
     monkeypatch.chdir("/")
     fake = Fake(Settings(fixtures=[tmp_path / "f.yaml"]))
