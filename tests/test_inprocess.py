@@ -55,7 +55,7 @@ async def test_sync_client_in_a_loops_worker_threads(app: Any) -> None:
 async def test_async_openai_with_pytest_asyncio(app: Any) -> None:
     client = async_openai_client(app)
     async with client:
-        created = await client.files.create(file=("a.txt", b"async"), purpose="assistants")
+        created = await client.files.create(file=("a.png", b"async"), purpose="vision")
         assert (await client.files.content(created.id)).content == b"async"
         listed = await asyncio.gather(*(client.files.retrieve(created.id) for _ in range(8)))
         assert {f.id for f in listed} == {created.id}
