@@ -101,6 +101,7 @@ def test_fakefiles_server_fixture_sends_without_nagle(pytester, monkeypatch, loo
             for _ in range(5):
                 client.files.list()
     """)
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     seen: list[str] = []
     undo = install(seen.append)
     try:

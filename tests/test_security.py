@@ -360,16 +360,13 @@ def test_fixture_files_from_the_operator_keep_content_path(
 ) -> None:
     """A file named with --fixtures comes from the operator: its content_path still works,
     relative to the file, whatever the working directory; the same text posted is refused."""
-    from fakefiles.fixtures import load_fixture_file
-
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "notes.md").write_bytes(b"# notes\n")
     text = ("openai: {files: [{id: file-notes, filename: n.md, purpose: vision, "
             "content_path: data/notes.md}]}")
     (tmp_path / "f.yaml").write_text(text)
     monkeypatch.chdir("/")
-    fake = Fake(Settings(fixtures=[tmp_path / "f.yaml"]))
-    fake.load(load_fixture_file(tmp_path / "f.yaml"))
+    fake = Fake(Settings(fixtures=[tmp_path / "f.yaml"]))  # loads its fixtures itself
     app = create_app(fake=fake)
     with client(app) as http:
         assert http.get("/openai/v1/files/file-notes/content").content == b"# notes\n"

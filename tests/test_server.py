@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import threading
+from typing import Any
 
 import httpx
 import pytest
@@ -69,9 +70,14 @@ def test_a_start_that_times_out_leaves_no_thread_and_no_socket(monkeypatch) -> N
         opened.append(real(host, port))
         return opened[-1]
 
+    async def never_started(self: Any, sockets: Any = None) -> None:
+        """uvicorn's start-up that never reports started: the timeout must fire every time
+        (with the real one, timeout=0 still lost the race to a fast start now and then)."""
+
     monkeypatch.setattr(server_module, "listening_socket", recording)
+    monkeypatch.setattr(server_module.uvicorn.Server, "startup", never_started)
     threads = server_threads()
     with pytest.raises(RuntimeError, match="did not start"):
-        LiveServer(create_app(Settings())).start(timeout=0)
+        LiveServer(create_app(Settings())).start(timeout=0.2)
     assert server_threads() == threads
     assert [sock.fileno() for sock in opened] == [-1]  # closed
