@@ -19,7 +19,7 @@ import asyncio
 import json
 import re
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import unquote_to_bytes
@@ -139,8 +139,9 @@ async def read_json(request: Request, limits: BodyLimits) -> Any:
 class _Parts:
     """python-multipart callbacks: collects text fields, streams file parts into blobs."""
 
-    def __init__(self, limits: BodyLimits) -> None:
+    def __init__(self, limits: BodyLimits, file_fields: Collection[str] = ()) -> None:
         self.limits = limits
+        self.file_fields = file_fields
         self.form = Form()
         self.ended = False
         self._header_field = b""
@@ -198,7 +199,7 @@ class _Parts:
         )
         content_type = self._headers.get(b"content-type")
         self._content_type = content_type.decode("latin-1") if content_type else None
-        if self._filename is not None:
+        if self._filename is not None or self._name in self.file_fields:
             self._writer = BlobWriter(self.limits.spool_threshold, self.limits.spool_dir)
             self._open_writers.append(self._writer)
 
@@ -262,9 +263,12 @@ def multipart_boundary(request: Request) -> bytes:
     return boundary
 
 
-async def read_multipart(request: Request, limits: BodyLimits) -> Form:
+async def read_multipart(request: Request, limits: BodyLimits,
+                         file_fields: Collection[str] = ()) -> Form:
+    """The form; ``file_fields`` are parts read as files even when they carry no filename
+    (an SDK may send raw bytes so), instead of as text fields."""
     boundary = multipart_boundary(request)
-    parts = _Parts(limits)
+    parts = _Parts(limits, file_fields)
     # Part headers may be long (a 10 000-character filename should get our own clear refusal,
     # not "Maximum header size exceeded"); still bounded.
     parser = MultipartParser(boundary, cast(Any, parts.callbacks()),
