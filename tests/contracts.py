@@ -105,6 +105,53 @@ ORQ_ERROR = {
                    "details": {"type": "array"}},
 }
 
+# Anthropic has no seed: its schemas are written from the SDK's models (``BetaFileMetadata``,
+# ``DeletedFile``, ``SyncPage``/``SyncPageCursor`` in anthropic 0.125.0 and 2.14.0) and the
+# docs' examples and "Errors" page (docs/vendors/anthropic.md §3, §5). The SDK validates
+# nothing it receives, so these checks are the only ones the shapes get.
+RFC3339_MICROS = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$"
+ANTHROPIC_FILE = {
+    "type": "object", "additionalProperties": False,
+    "required": ["id", "type", "filename", "mime_type", "size_bytes", "created_at",
+                 "downloadable"],
+    "properties": {
+        "id": {"type": "string", "pattern": "^file_[A-Za-z0-9]+$"},
+        "type": {"const": "file"},
+        "filename": {"type": "string", "minLength": 1, "maxLength": 255},
+        "mime_type": {"type": "string", "minLength": 1},
+        "size_bytes": {"type": "integer", "minimum": 0},
+        "created_at": {"type": "string", "pattern": RFC3339_MICROS},
+        "downloadable": {"type": "boolean"},
+        "expires_at": {"anyOf": [{"type": "null"},
+                                 {"type": "string", "pattern": RFC3339_MICROS}]},
+    },
+}
+ANTHROPIC_LIST = {
+    "type": "object", "required": ["data", "first_id", "last_id", "has_more"],
+    "properties": {"data": {"type": "array", "items": ANTHROPIC_FILE},
+                   "first_id": {"type": ["string", "null"]},
+                   "last_id": {"type": ["string", "null"]},
+                   "has_more": {"type": "boolean"},
+                   "next_page": {"anyOf": [{"type": "null"},
+                                           {"type": "string", "pattern": "^page_"}]}},
+}
+ANTHROPIC_ERROR_TYPES = ["invalid_request_error", "authentication_error", "billing_error",
+                         "permission_error", "not_found_error", "conflict_error",
+                         "request_too_large", "rate_limit_error", "api_error", "timeout_error",
+                         "overloaded_error"]
+ANTHROPIC_ERROR = {
+    "type": "object", "required": ["type", "error"],
+    "properties": {
+        "type": {"const": "error"},
+        "error": {"type": "object", "required": ["type", "message"],
+                  "properties": {"type": {"enum": ANTHROPIC_ERROR_TYPES},
+                                 "message": {"type": "string"},
+                                 "details": {"type": "object", "required": ["error_code"],
+                                             "properties": {"error_code": {"type": "string"}}}}},
+        "request_id": {"type": "string"},
+    },
+}
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "openai.file": OPENAI_FILE,
     "openai.list": list_envelope(
@@ -133,6 +180,13 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "orq.content": {"type": "object", "required": ["download_url"],
                     "properties": {"download_url": {"type": "string"}}},
     "orq.error": ORQ_ERROR,
+    "anthropic.file": ANTHROPIC_FILE,
+    "anthropic.list": ANTHROPIC_LIST,
+    "anthropic.deleted": {"type": "object", "additionalProperties": False,
+                          "required": ["id", "type"],
+                          "properties": {"id": {"type": "string"},
+                                         "type": {"const": "file_deleted"}}},
+    "anthropic.error": ANTHROPIC_ERROR,
 }
 
 # orq: the SDK's purpose enum (4 values) is stricter than seed 002's in one way (no
@@ -141,7 +195,8 @@ ORQ_SDK_PURPOSES = {"FILE_PURPOSE_RETRIEVAL", "FILE_PURPOSE_KNOWLEDGE_DATASOURCE
                     "FILE_PURPOSE_BATCH", "FILE_PURPOSE_CODE_INTERPRETER"}
 
 PREFIXES = [("/openai/v1", "openai"), ("/impala/v1", "impala"), ("/vlmrun/v1", "vlmrun"),
-            ("/orq/v2", "orq"), ("/v1", "openai"), ("/v2", "orq")]
+            ("/orq/v2", "orq"), ("/anthropic/v1", "anthropic"), ("/v1", "openai"),
+            ("/v2", "orq")]
 
 
 def schema_name(method: str, path: str, status: int) -> str | None:
@@ -160,6 +215,12 @@ def schema_name(method: str, path: str, status: int) -> str | None:
         if vendor == "vlmrun":
             return "vlmrun.validation" if status == 422 else "vlmrun.detail"
         return f"{vendor}.error"
+    if vendor == "anthropic":
+        if sub.endswith("/content"):  # a downloadable file's own bytes, whatever they are
+            return None
+        if sub == "/files":
+            return "anthropic.list" if method == "GET" else "anthropic.file"
+        return "anthropic.deleted" if method == "DELETE" else "anthropic.file"
     if vendor in ("openai", "impala"):
         if sub.endswith("/content"):
             return None

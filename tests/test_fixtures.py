@@ -124,7 +124,7 @@ BAD = [
         "a fault needs at least one of status, reset or delay_ms", id="bad-fault"),
     pytest.param(
         "faults:\n  - {vendor: azure, status: 500}\n", 2, "faults[0].vendor",
-        "input should be 'openai', 'impala', 'vlmrun' or 'orq' (got 'azure')",
+        "input should be 'openai', 'impala', 'vlmrun', 'orq' or 'anthropic' (got 'azure')",
         id="bad-fault-vendor"),
     pytest.param("- a\n- b\n", 1, "(top level)", "expected a mapping (keys: seed, openai,",
                  id="not-a-mapping"),
@@ -361,7 +361,7 @@ def test_same_file_and_seed_give_identical_bytes_and_ids(tmp_path):
     assert "file-invoice2026" in reseeded  # explicit ids stay; made-up ones change
     explicit = set(re.findall(r"id: (\S+)", DEFAULT.read_text())) - {
         "proj_01JGRTKM006CW62Y816HKPP6V9", "proj_01JH88ZY00RA3J472E00ZSJCFE"}
-    assert len(explicit) == 5 and reseeded & {r.id for r in first.records} == explicit
+    assert len(explicit) == 7 and reseeded & {r.id for r in first.records} == explicit
 
 
 def test_without_a_seed_the_same_text_loads_twice(fake):
@@ -376,7 +376,7 @@ def test_without_a_seed_the_same_text_loads_twice(fake):
 
 
 def test_generate_fixture_output_loads_and_is_reproducible():
-    for vendor in ("openai", "impala", "vlmrun", "orq"):
+    for vendor in ("openai", "impala", "vlmrun", "orq", "anthropic"):
         text = generate_fixture(vendor, 7, seed=11)
         assert text == generate_fixture(vendor, 7, seed=11)
         seed = load_fixture_text(text, source="generated.yaml")
@@ -418,7 +418,7 @@ def seeded(fake: Fake) -> dict[str, list[FileRecord]]:
     by_ns: dict[str, list[FileRecord]] = {}
     for record in fake.store.records():
         by_ns.setdefault(record.namespace, []).append(record)
-    assert len(by_ns) == 5  # openai, impala, vlmrun and two orq projects
+    assert len(by_ns) == 6  # openai, impala, vlmrun, two orq projects and anthropic
     return by_ns
 
 
@@ -435,6 +435,15 @@ def test_default_fixtures_list_through_every_vendor(seeded, http):
         assert {f["file_id"] for f in listed} == {r.id for r in seeded[f"orq/{project}"]}
         assert project == {"orq-key-a": "proj_01JGRTKM006CW62Y816HKPP6V9",
                            "orq-key-b": "proj_01JH88ZY00RA3J472E00ZSJCFE"}[key]
+    listed = http.get("/anthropic/v1/files", params={"limit": 1000}).json()["data"]
+    assert {f["id"] for f in listed} == {r.id for r in seeded["anthropic"]}
+    # The files "made by code execution" download; the uploaded-looking ones do not.
+    downloadable = {f["filename"] for f in listed if f["downloadable"]}
+    assert downloadable == {"revenue-chart.png", "cleaned-data.csv"}
+    chart = http.get("/anthropic/v1/files/file_011CPMxVD3fHLUhvTqtsQA5w/content")
+    assert chart.status_code == 200 and chart.headers["content-type"] == "image/png"
+    report = http.get("/anthropic/v1/files/file_011CNha8iCJcU1wXNR6q4V8w/content")
+    assert report.status_code == 400
 
 
 def test_default_fixtures_through_the_openai_sdk(seeded, openai_sdk):

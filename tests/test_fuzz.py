@@ -36,7 +36,7 @@ from tests.contracts import ContractRecorder
 
 EXAMPLES = int(os.environ.get("FAKEFILES_FUZZ_EXAMPLES", "15"))
 VENDORS = {"openai": "/openai/v1", "impala": "/impala/v1", "vlmrun": "/vlmrun/v1",
-           "orq": "/orq/v2"}
+           "orq": "/orq/v2", "anthropic": "/anthropic/v1"}
 # One key throughout, so orq's per-key projects hold still while a scenario follows its links.
 AUTH = {"Authorization": "Bearer sk-fuzz-0123456789"}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,

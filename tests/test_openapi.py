@@ -21,7 +21,7 @@ from fakefiles import Settings, create_app, specs
 from fakefiles.inprocess import transport_for
 from tests.contracts import seed_document
 
-VENDORS = ["openai", "impala", "vlmrun", "orq"]
+VENDORS = ["openai", "impala", "vlmrun", "orq", "anthropic"]
 SEEDS = Path(__file__).parent / "seeds"
 SEED_OF_VENDOR = {"impala": "001", "vlmrun": "000", "orq": "002"}
 METHODS = {"get", "put", "post", "patch", "delete"}
@@ -31,6 +31,7 @@ ERROR_SCHEMAS = {
     "impala": ("HTTPValidationError", "ErrorResponseModel"),
     "vlmrun": ("HTTPValidationError", "HTTPError"),
     "orq": ("Status", "Status"),
+    "anthropic": ("ErrorResponse", "ErrorResponse"),
 }
 
 
@@ -74,7 +75,8 @@ def resolve(doc: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 
 def test_every_mount_serves_exactly_its_documented_routes() -> None:
     served = served_operations()
-    assert set(served) == {"/openai/v1", "/v1", "/impala/v1", "/vlmrun/v1", "/orq/v2", "/v2"}
+    assert set(served) == {"/openai/v1", "/v1", "/impala/v1", "/vlmrun/v1", "/orq/v2", "/v2",
+                           "/anthropic/v1"}
     for prefix, (vendor, operations) in served.items():
         documented = documented_operations(vendor)
         assert operations - documented == set(), f"{prefix}: served but not documented"
@@ -82,7 +84,7 @@ def test_every_mount_serves_exactly_its_documented_routes() -> None:
 
 
 @pytest.mark.parametrize("prefix", ["/openai/v1", "/v1", "/impala/v1", "/vlmrun/v1", "/orq/v2",
-                                    "/v2"])
+                                    "/v2", "/anthropic/v1"])
 def test_document_is_served_under_its_prefix_without_a_key(prefix: str) -> None:
     app = create_app(Settings(auth="strict"))  # every other route wants a known key
     with httpx.Client(transport=transport_for(httpx, app), base_url="http://t") as client:

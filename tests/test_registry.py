@@ -49,8 +49,8 @@ def test_the_404_hint_lists_only_mounted_prefixes():
     app = create_app(Settings(v1=None))
     with httpx.Client(transport=transport_for(httpx, app), base_url="http://t") as client:
         hint = client.get("/nowhere").json()["hint"]
-    assert hint == ("fakefiles serves /openai/v1, /impala/v1, /vlmrun/v1, /orq/v2, /v2 and "
-                    "/_fakefiles/")
+    assert hint == ("fakefiles serves /openai/v1, /impala/v1, /vlmrun/v1, /orq/v2, "
+                    "/anthropic/v1, /v2 and /_fakefiles/")
 
 
 def test_sdk_base_urls():
@@ -58,6 +58,7 @@ def test_sdk_base_urls():
     assert VENDORS["orq"].sdk_base_url("http://h", "/orq/v2") == "http://h/orq"
     assert VENDORS["orq"].sdk_base_url("http://h", "/v2") == "http://h"
     assert VENDORS["openai"].sdk_base_url("http://h", "/v1") == "http://h/v1"
+    assert VENDORS["anthropic"].sdk_base_url("http://h", "/anthropic/v1") == "http://h/anthropic"
     assert set(fake.vendors) == set(REGISTERED)
 
 

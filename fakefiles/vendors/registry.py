@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .info import VendorInfo
 
-REGISTERED = ("openai", "impala", "vlmrun", "orq")
+REGISTERED = ("openai", "impala", "vlmrun", "orq", "anthropic")
 
 
 def _load(name: str) -> VendorInfo:
