@@ -9,11 +9,15 @@ PYTEST_ARGS ?=
 # The newest openai SDK (3.x, on httpx2) cannot share a venv with vlmrun, which pins 1.109.1.
 LATEST_VENV := .venv-openai-latest
 # Modules that only need openai (not vlmrun/orq); their openai_sdk tests run on both lines.
-LATEST_TESTS := tests/test_openai.py tests/test_impala.py tests/test_faults.py
+# The anthropic_sdk tests likewise: anthropic 0.125.0 in .venv, 2.x (on httpx2) here.
+LATEST_TESTS := tests/test_openai.py tests/test_impala.py tests/test_faults.py \
+	tests/test_anthropic.py
 # The newest openai release the tests were last run against: pinned, so `make test` runs the
 # same thing every time without asking the registry; `make refresh-openai-latest` moves it.
 OPENAI_LATEST := 3.57.0
+ANTHROPIC_LATEST := 2.14.0
 LATEST_DEPS := pytest httpx jsonschema pyyaml pytest-asyncio==1.5.0
+LATEST_STAMP := $(LATEST_VENV)/.installed-$(OPENAI_LATEST)-anthropic-$(ANTHROPIC_LATEST)
 
 .PHONY: run test test-main test-openai-latest refresh-openai-latest test-js lint bench fuzz soak test-browser clean
 
@@ -37,17 +41,21 @@ test: test-main test-openai-latest
 test-main: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
-$(LATEST_VENV)/.installed-$(OPENAI_LATEST): pyproject.toml
+$(LATEST_STAMP): pyproject.toml
 	rm -f $(LATEST_VENV)/.installed-*
 	$(PYTHON) -m venv $(LATEST_VENV)
 	$(LATEST_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(LATEST_VENV)/bin/python -m pip install --quiet -e . 'openai==$(OPENAI_LATEST)' $(LATEST_DEPS)
+	$(LATEST_VENV)/bin/python -m pip install --quiet -e . 'openai==$(OPENAI_LATEST)' \
+		'anthropic==$(ANTHROPIC_LATEST)' $(LATEST_DEPS)
 	touch $@
 
-# The OpenAI and impala SDK tests again, with the pinned newest openai release.
-test-openai-latest: $(LATEST_VENV)/.installed-$(OPENAI_LATEST)
-	$(LATEST_VENV)/bin/python -c "import openai; print('openai', openai.__version__)"
-	$(LATEST_VENV)/bin/python -m pytest -p no:xdist -m openai_sdk $(LATEST_TESTS) $(PYTEST_ARGS)
+# The OpenAI and impala SDK tests again with the pinned newest openai release, and the
+# Anthropic ones with anthropic 2.x.
+test-openai-latest: $(LATEST_STAMP)
+	$(LATEST_VENV)/bin/python -c "import openai, anthropic; \
+		print('openai', openai.__version__, 'anthropic', anthropic.__version__)"
+	$(LATEST_VENV)/bin/python -m pytest -p no:xdist -m 'openai_sdk or anthropic_sdk' \
+		$(LATEST_TESTS) $(PYTEST_ARGS)
 
 # The JavaScript SDKs (openai, @orq-ai/node, vlmrun from npm, versions pinned by
 # tests/js/package-lock.json) through their Files workflows against a live fake, with Node's
