@@ -24,7 +24,7 @@ def on_live(text: str, live_url: str) -> str:
     return text.replace("http://127.0.0.1:8000", live_url).replace("localhost:8000", host)
 
 
-@pytest.mark.parametrize("name", ["sdk-openai", "sdk-vlmrun", "sdk-orq"])
+@pytest.mark.parametrize("name", ["sdk-openai", "sdk-vlmrun", "sdk-orq", "sdk-anthropic"])
 def test_sdk_snippets(live, name):
     code, _ = readme_example(name)
     result = subprocess.run([sys.executable, "-c", on_live(code, live.url)], cwd=ROOT,
@@ -56,6 +56,7 @@ def test_fixtures_example_loads():
     fake.load(seed)
     assert fake.store.count("openai")[0] == 22
     assert fake.store.get("openai", "file-invoice2026").size == 2048
+    assert [r.extra for r in fake.store.records("anthropic")] == [{}, {"downloadable": True}]
     assert len(seed.faults) == 1 and seed.vendor_data["orq"][0].api_keys == ["orq-key-a"]
 
 
