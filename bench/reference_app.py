@@ -1,4 +1,4 @@
-"""The bare reference: a plain Starlette app serving the same four Files APIs from dicts.
+"""The bare reference: a plain Starlette app serving the same Files APIs from dicts.
 
 What a hand-written stub of these APIs costs on the same server settings: the same paths and
 wire shapes as fakefiles (records kept as ready-made JSON dicts, per vendor, in creation
@@ -53,6 +53,12 @@ class Files:
             file_id = str(uuid.uuid4())
             record = {"id": file_id, "filename": filename, "bytes": size, "purpose": purpose,
                       "created_at": iso, "object": "file"}
+        elif self.vendor == "anthropic":
+            file_id = "file_011C" + os.urandom(10).hex()
+            record = {"id": file_id, "type": "file", "filename": filename,
+                      "mime_type": "application/octet-stream", "size_bytes": size,
+                      "created_at": iso.replace("+00:00", "Z"), "downloadable": False,
+                      "expires_at": None}
         elif self.vendor == "orq":
             file_id = "file_" + os.urandom(13).hex().upper()[:26]
             record = {"file_id": file_id, "purpose": purpose, "file_name": filename,
@@ -103,12 +109,16 @@ def vendor_routes(files: Files) -> list[BaseRoute]:
         query = request.query_params
         limit = int(query.get("limit", "20"))
         end = len(files.order) - int(query.get("skip", "0"))
-        cursor = query.get("starting_after" if vendor == "orq" else "after")
+        cursor = query.get(CURSORS.get(vendor, "after"))
         if cursor is not None:
             end = files.position[cursor]
         data, has_more = files.newest(end, limit)
         if vendor == "vlmrun":
             return JSONResponse([shaped(request, r) for r in data])
+        if vendor == "anthropic":
+            return JSONResponse({"data": data, "first_id": data[0]["id"] if data else None,
+                                 "last_id": data[-1]["id"] if data else None,
+                                 "has_more": has_more, "next_page": None})
         body: dict[str, Any] = {"object": "list", "data": data, "has_more": has_more}
         if vendor != "orq":
             body["first_id"] = data[0]["id"] if data else None
@@ -133,6 +143,8 @@ def vendor_routes(files: Files) -> list[BaseRoute]:
         async with request.form(max_part_size=1024 * 1024) as form:
             part = form.get("file")
             purpose = request.query_params.get("purpose") or form.get("purpose")
+            if vendor == "anthropic":  # Anthropic files have no purpose
+                purpose = "file"
             if not isinstance(part, UploadFile) or not isinstance(purpose, str):
                 return JSONResponse({"error": {"message": "file and purpose"}}, status_code=400)
             if part.size is not None and part.size > 1024 * 1024:
@@ -151,7 +163,8 @@ def vendor_routes(files: Files) -> list[BaseRoute]:
 
 
 PREFIXES = {"openai": "/openai/v1", "impala": "/impala/v1", "vlmrun": "/vlmrun/v1",
-            "orq": "/orq/v2"}
+            "orq": "/orq/v2", "anthropic": "/anthropic/v1"}
+CURSORS = {"orq": "starting_after", "anthropic": "after_id"}  # list cursor parameter
 
 
 def seed(files: Files, count: int, content_bytes: int, rng: random.Random,

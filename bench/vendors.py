@@ -135,8 +135,24 @@ class OrqProfile(Profile):
         return path_of(url) if isinstance(url, str) and url else None
 
 
+class AnthropicProfile(Profile):
+    """Multipart with only the file, ``after_id`` paging; no content: Anthropic answers 400 to
+    downloading an upload (only files its tools make are downloadable), so there is no 2xx
+    download of a bench upload to measure."""
+
+    name = "anthropic"
+    upload_fields: dict[str, str] = {}
+
+    def list_deep(self, prefix: str, cursor: str, position: int) -> str:
+        return f"{prefix}/files?limit={PAGE}&after_id={quote(cursor, safe='')}"
+
+    def content(self, prefix: str, file_id: str, fetch: Any) -> str | None:
+        return None
+
+
 PROFILES: dict[str, Profile] = {
-    p.name: p for p in (Profile(), ImpalaProfile(), VlmRunProfile(), OrqProfile())
+    p.name: p for p in (Profile(), ImpalaProfile(), VlmRunProfile(), OrqProfile(),
+                        AnthropicProfile())
 }
 
 
