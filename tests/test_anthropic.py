@@ -269,7 +269,7 @@ def test_too_large_is_413_request_too_large() -> None:
     with httpx.Client(transport=transport_for(httpx, app), base_url=IN_PROCESS) as http:
         response = http.post("/anthropic/v1/files", content=b"--b\r\n" * 10,
                              headers={"content-type": "multipart/form-data; boundary=b",
-                                      "content-length": str(10**9)})
+                                      "content-length": str(10**9), "x-api-key": KEY})
     assert response.status_code == 413
     assert not app.failures
 
@@ -336,8 +336,9 @@ def test_strict_auth_takes_either_header() -> None:
         for headers in ({}, {"x-api-key": "sk-ant-wrong"}, {"authorization": "Bearer nope"}):
             refused = http.get("/files", headers=headers)
             assert refused.status_code == 401
+            message = "invalid x-api-key" if headers else "x-api-key header is required"
             assert refused.json() == {"type": "error", "error": {
-                "type": "authentication_error", "message": "invalid x-api-key"}}
+                "type": "authentication_error", "message": message}}
             assert REQUEST_ID.match(refused.headers["request-id"])
     with pytest.raises(anthropic.AuthenticationError):
         sdk(f"{IN_PROCESS}/anthropic", app, api_key="sk-ant-wrong").beta.files.list()

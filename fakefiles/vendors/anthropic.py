@@ -144,7 +144,10 @@ class Anthropic(Vendor):
         return NotFound(f"File `{file_id}` not found.", param="file_id", location="path")
 
     def unauthorized(self, key: str | None) -> Unauthorized:
-        # The real service's wording for a missing and for a wrong key alike.
+        """The real service's wording (both seen in public issue threads and emulators), which
+        names x-api-key whichever header the SDK used."""
+        if key is None:
+            return Unauthorized("x-api-key header is required", kind="missing")
         return Unauthorized("invalid x-api-key")
 
     # -- handlers ------------------------------------------------------------------------
