@@ -437,3 +437,16 @@ def test_a_file_part_without_filename_keeps_its_bytes(raw: httpx.Client) -> None
     made = raw.post("/files", content=body,
                     headers={"content-type": "multipart/form-data; boundary=b"}).json()
     assert (made["filename"], made["size_bytes"]) == ("unnamed", len(data))
+
+
+def test_preflight_allows_what_the_js_sdk_sends_in_a_browser(http: httpx.Client) -> None:
+    """@anthropic-ai/sdk with dangerouslyAllowBrowser sends these (docs/vendors/anthropic.md
+    §7); the response's request-id must be readable."""
+    asked = ("x-api-key,anthropic-version,anthropic-beta,"
+             "anthropic-dangerous-direct-browser-access,x-stainless-retry-count")
+    response = http.options("/anthropic/v1/files", headers={
+        "Origin": "http://127.0.0.1:5173", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": asked})
+    assert response.status_code == 200
+    allowed = {h.strip() for h in response.headers["access-control-allow-headers"].split(",")}
+    assert set(asked.split(",")) <= allowed

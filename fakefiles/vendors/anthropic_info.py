@@ -54,8 +54,9 @@ class AnthropicInfo(VendorInfo):
     fixture_section: ClassVar[type[BaseModel]] = AnthropicFiles
     # 0.x sends its key as X-Api-Key, 2.x as Authorization: Bearer; the journal masks both.
     key_headers: ClassVar[tuple[str, ...]] = ("x-api-key", "authorization")
-    # The SDK reads the request id from "request-id" (docs "Request ID").
-    id_headers: ClassVar[tuple[str, ...]] = ("request-id",)
+    # The SDK reads the request id from "request-id" (docs "Request ID"); x-request-id is the
+    # one every fakefiles vendor sends.
+    id_headers: ClassVar[tuple[str, ...]] = ("x-request-id", "request-id")
 
     def new_id(self, rng: random.Random, epoch_seconds: float) -> str:
         return new_file_id(rng)

@@ -14,7 +14,7 @@ from tests.conftest import IN_PROCESS
 
 ORIGIN = "http://127.0.0.1:5173"  # a dev server's origin, unlike the fake's
 FILE_ROUTES = ["/openai/v1/files", "/v1/files", "/impala/v1/files", "/vlmrun/v1/files",
-               "/orq/v2/files", "/v2/files"]
+               "/orq/v2/files", "/v2/files", "/anthropic/v1/files"]
 CONTROL_ROUTES = ["/_fakefiles/reset", "/_fakefiles/faults", "/_fakefiles/fixtures"]
 
 
