@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from fakefiles import Fake, Settings, create_app
-from fakefiles.inprocess import transport_for
+from fakefiles.inprocess import async_transport_for, transport_for
 from fakefiles.vendors.anthropic_info import anthropic_httpx_module
 from tests.conftest import IN_PROCESS, Live
 from tests.contracts import ContractRecorder
@@ -45,7 +45,7 @@ def sdk(base_url: str, app: Any | None = None, **kwargs: Any) -> anthropic.Anthr
 def async_sdk(base_url: str, app: Any | None = None, **kwargs: Any) -> anthropic.AsyncAnthropic:
     if app is not None:
         module = anthropic_httpx_module()
-        kwargs["http_client"] = module.AsyncClient(transport=module.ASGITransport(app=app))
+        kwargs["http_client"] = module.AsyncClient(transport=async_transport_for(module, app))
     kwargs.setdefault("max_retries", 0)
     kwargs.setdefault("api_key", KEY)
     return anthropic.AsyncAnthropic(base_url=base_url, **kwargs)

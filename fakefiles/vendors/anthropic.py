@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import functools
 import mimetypes
 from datetime import datetime, timezone
@@ -31,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from ..bodies import BodyLimits, read_multipart
+from ..bodies import read_multipart
 from ..errors import FakeFilesError, InvalidParam, NotFound, PayloadTooLarge, Unauthorized
 from ..mediatypes import guess_content_type
 from ..store import FileRecord
@@ -154,10 +155,7 @@ class Anthropic(Vendor):
 
     async def upload_file(self, request: Request) -> dict[str, Any]:
         file_limit = min(FILE_LIMIT, self.fake.settings.max_upload_bytes)
-        limits = self.limits
-        body_limits = BodyLimits(max_bytes=file_limit + MULTIPART_SLACK,
-                                 spool_threshold=limits.spool_threshold,
-                                 read_timeout=limits.read_timeout)
+        body_limits = dataclasses.replace(self.limits, max_bytes=file_limit + MULTIPART_SLACK)
         try:
             # 2.x sends raw bytes as a "file" part with no filename: still a file.
             form = await read_multipart(request, body_limits, file_fields=("file",))

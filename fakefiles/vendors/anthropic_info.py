@@ -87,13 +87,13 @@ class AnthropicInfo(VendorInfo):
         return anthropic.Anthropic(base_url=fakefiles.urls[self.name], **kwargs)
 
     def async_client(self, fakefiles: FakeFiles, **kwargs: Any) -> Any:
-        """A real ``anthropic.AsyncAnthropic``; in-process it rides the ASGITransport."""
+        """A real ``anthropic.AsyncAnthropic``; in-process on the plugin's async transport."""
         import anthropic
 
         httpx_module = anthropic_httpx_module()
         if fakefiles.in_process:
-            transport = httpx_module.ASGITransport(app=fakefiles.app)
-            kwargs.setdefault("http_client", httpx_module.AsyncClient(transport=transport))
+            transport = fakefiles.httpx_kwargs(httpx_module, is_async=True)
+            kwargs.setdefault("http_client", httpx_module.AsyncClient(**transport))
         kwargs.setdefault("api_key", TEST_KEY)
         kwargs.setdefault("max_retries", 0)
         return anthropic.AsyncAnthropic(base_url=fakefiles.urls[self.name], **kwargs)
