@@ -20,7 +20,7 @@ beforeEach(() => fake.reset());
 
 test("upload from a Buffer, retrieve, download the exact bytes, delete", async () => {
   const created = await client.files.create({
-    file: await toFile(BYTES, "bytes.bin"), purpose: "assistants",
+    file: await toFile(BYTES, "bytes.bin"), purpose: "vision", // assistants files: 400 on download
   });
   assert.match(created.id, /^file-[A-Za-z0-9]{24}$/);
   assert.equal(created.object, "file");
@@ -64,7 +64,7 @@ test("upload from a File, and from a Response body via toFile", async () => {
   });
   assert.equal(fromFile.bytes, "hello from a File".length);
   const fromResponse = await client.files.create({
-    file: await toFile(new Response("from a Response"), "response.txt"), purpose: "assistants",
+    file: await toFile(new Response("from a Response"), "response.txt"), purpose: "vision",
   });
   assert.equal(await (await client.files.content(fromResponse.id)).text(), "from a Response");
 });
@@ -151,13 +151,13 @@ test("a 429 with Retry-After: the SDK waits that long, then succeeds", async () 
 
 test("the Uploads API assembles parts in order", async () => {
   const upload = await client.uploads.create({
-    bytes: 11, filename: "parts.txt", mime_type: "text/plain", purpose: "assistants",
+    bytes: 23, filename: "parts.jsonl", mime_type: "text/jsonl", purpose: "batch",
   });
-  const first = await client.uploads.parts.create(upload.id, { data: await toFile(Buffer.from("hello "), "p1") });
-  const second = await client.uploads.parts.create(upload.id, { data: await toFile(Buffer.from("world"), "p2") });
+  const first = await client.uploads.parts.create(upload.id, { data: await toFile(Buffer.from('{"n": "hello"}\n'), "p1") });
+  const second = await client.uploads.parts.create(upload.id, { data: await toFile(Buffer.from('{"n": 1}'), "p2") });
   const done = await client.uploads.complete(upload.id, { part_ids: [first.id, second.id] });
   assert.equal(done.status, "completed");
-  assert.equal(await (await client.files.content(done.file.id)).text(), "hello world");
+  assert.equal(await (await client.files.content(done.file.id)).text(), '{"n": "hello"}\n{"n": 1}');
 });
 
 test("impala.ai answers the same SDK in its own dialect", async () => {
