@@ -36,9 +36,13 @@ from tests.contracts import ContractRecorder
 
 EXAMPLES = int(os.environ.get("FAKEFILES_FUZZ_EXAMPLES", "15"))
 VENDORS = {"openai": "/openai/v1", "impala": "/impala/v1", "vlmrun": "/vlmrun/v1",
-           "orq": "/orq/v2", "anthropic": "/anthropic/v1"}
+           "orq": "/orq/v2", "anthropic": "/anthropic/v1",
+           "gemini": "/gemini"}
+# Gemini's create is two requests (start, then the bytes to the URL it answers) and its
+# documents carry no links: the stateful run has nothing to follow there.
+LINKED = [vendor for vendor in VENDORS if vendor != "gemini"]
 # One key throughout, so orq's per-key projects hold still while a scenario follows its links.
-AUTH = {"Authorization": "Bearer sk-fuzz-0123456789"}
+AUTH = {"Authorization": "Bearer sk-fuzz-0123456789", "x-goog-api-key": "AIza-fuzz-0123456789"}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
 # After a delete the file must be gone; right after a create it must be there.
@@ -136,7 +140,7 @@ def make_machine(vendor: str) -> tuple[type[Any], Counter[str]]:
     return Machine, followed
 
 
-@pytest.mark.parametrize("vendor", list(VENDORS))
+@pytest.mark.parametrize("vendor", LINKED)
 def test_links_create_retrieve_delete(vendor: str) -> None:
     machine, followed = make_machine(vendor)
     machine.run(settings=hypothesis.settings(

@@ -50,7 +50,7 @@ def test_the_404_hint_lists_only_mounted_prefixes():
     with httpx.Client(transport=transport_for(httpx, app), base_url="http://t") as client:
         hint = client.get("/nowhere").json()["hint"]
     assert hint == ("fakefiles serves /openai/v1, /impala/v1, /vlmrun/v1, /orq/v2, "
-                    "/anthropic/v1, /v2 and /_fakefiles/")
+                    "/anthropic/v1, /gemini, /v2 and /_fakefiles/")
 
 
 def test_sdk_base_urls():
@@ -59,6 +59,7 @@ def test_sdk_base_urls():
     assert VENDORS["orq"].sdk_base_url("http://h", "/v2") == "http://h"
     assert VENDORS["openai"].sdk_base_url("http://h", "/v1") == "http://h/v1"
     assert VENDORS["anthropic"].sdk_base_url("http://h", "/anthropic/v1") == "http://h/anthropic"
+    assert VENDORS["gemini"].sdk_base_url("http://h", "/gemini") == "http://h/gemini"
     assert set(fake.vendors) == set(REGISTERED)
 
 
@@ -75,3 +76,7 @@ def test_fault_file_ids_follow_the_vendor():
     assert VENDORS["openai"].file_id("/files/file-a%2Fb/content") == "file-a/b"
     assert VENDORS["openai"].file_id("/uploads/upload_1/parts") == "upload_1"
     assert VENDORS["orq"].file_id("/health") is None
+    assert VENDORS["gemini"].file_id("/v1beta/files/abc") == "abc"
+    assert VENDORS["gemini"].file_id("/v1/files/abc:download") == "abc"
+    assert VENDORS["gemini"].file_id("/download/v1/files/abc:download") == "abc"
+    assert VENDORS["gemini"].file_id("/upload/v1beta/files") is None

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .info import VendorInfo
 
-REGISTERED = ("openai", "impala", "vlmrun", "orq", "anthropic")
+REGISTERED = ("openai", "impala", "vlmrun", "orq", "anthropic", "gemini")
 
 
 def _load(name: str) -> VendorInfo:
