@@ -9,15 +9,17 @@ PYTEST_ARGS ?=
 # The newest openai SDK (3.x, on httpx2) cannot share a venv with vlmrun, which pins 1.109.1.
 LATEST_VENV := .venv-openai-latest
 # Modules that only need openai (not vlmrun/orq); their openai_sdk tests run on both lines.
-# The anthropic_sdk tests likewise: anthropic 0.125.0 in .venv, 2.x (on httpx2) here.
+# The anthropic_sdk and gemini_sdk tests likewise: anthropic 0.125.0 and google-genai 2.34.0
+# in .venv, their newest lines (on httpx2) here.
 LATEST_TESTS := tests/test_openai.py tests/test_impala.py tests/test_faults.py \
-	tests/test_anthropic.py
+	tests/test_anthropic.py tests/test_gemini.py
 # The newest openai release the tests were last run against: pinned, so `make test` runs the
 # same thing every time without asking the registry; `make refresh-openai-latest` moves it.
 OPENAI_LATEST := 3.57.0
 ANTHROPIC_LATEST := 2.14.0
-LATEST_DEPS := pytest httpx jsonschema pyyaml pytest-asyncio==1.5.0
-LATEST_STAMP := $(LATEST_VENV)/.installed-$(OPENAI_LATEST)-anthropic-$(ANTHROPIC_LATEST)
+GENAI_LATEST := 3.6.1
+LATEST_DEPS := pytest httpx jsonschema pyyaml pytest-asyncio==1.5.0 google-genai==$(GENAI_LATEST)
+LATEST_STAMP := $(LATEST_VENV)/.installed-$(OPENAI_LATEST)-anthropic-$(ANTHROPIC_LATEST)-genai-$(GENAI_LATEST)
 
 .PHONY: run test test-main test-openai-latest refresh-openai-latest test-js lint bench fuzz soak test-browser clean
 
@@ -49,12 +51,13 @@ $(LATEST_STAMP): pyproject.toml
 		'anthropic==$(ANTHROPIC_LATEST)' $(LATEST_DEPS)
 	touch $@
 
-# The OpenAI and impala SDK tests again with the pinned newest openai release, and the
-# Anthropic ones with anthropic 2.x.
+# The OpenAI and impala SDK tests again with the pinned newest openai release, the
+# Anthropic ones with anthropic 2.x and the Gemini ones with google-genai 3.x.
 test-openai-latest: $(LATEST_STAMP)
-	$(LATEST_VENV)/bin/python -c "import openai, anthropic; \
-		print('openai', openai.__version__, 'anthropic', anthropic.__version__)"
-	$(LATEST_VENV)/bin/python -m pytest -p no:xdist -m 'openai_sdk or anthropic_sdk' \
+	$(LATEST_VENV)/bin/python -c "import openai, anthropic; from google import genai; \
+		print('openai', openai.__version__, 'anthropic', anthropic.__version__, \
+		'google-genai', genai.__version__)"
+	$(LATEST_VENV)/bin/python -m pytest -p no:xdist -m 'openai_sdk or anthropic_sdk or gemini_sdk' \
 		$(LATEST_TESTS) $(PYTEST_ARGS)
 
 # The JavaScript SDKs (openai, @orq-ai/node, vlmrun from npm, versions pinned by

@@ -151,6 +151,16 @@ ANTHROPIC_ERROR = {
         "request_id": {"type": "string"},
     },
 }
+# Gemini: from the published reference (ai.google.dev/api/files) as fakefiles/specs/gemini.json
+# writes it; tests/test_gemini.py checks each property against google-genai's types.File.
+GEMINI_SPEC = json.loads((Path(__file__).parent.parent / "fakefiles" / "specs" / "gemini.json")
+                         .read_text())
+GEMINI_COMPONENTS = GEMINI_SPEC["components"]["schemas"]
+
+
+def gemini_schema(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}", "components": {"schemas": GEMINI_COMPONENTS}}
+
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     "openai.file": OPENAI_FILE,
@@ -187,6 +197,11 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                           "properties": {"id": {"type": "string"},
                                          "type": {"const": "file_deleted"}}},
     "anthropic.error": ANTHROPIC_ERROR,
+    "gemini.file": gemini_schema("File"),
+    "gemini.upload": gemini_schema("CreateFileResponse"),
+    "gemini.list": gemini_schema("ListFilesResponse"),
+    "gemini.deleted": {"type": "object", "maxProperties": 0},
+    "gemini.error": gemini_schema("Status"),
 }
 
 # orq: the SDK's purpose enum (4 values) is stricter than seed 002's in one way (no
@@ -195,8 +210,8 @@ ORQ_SDK_PURPOSES = {"FILE_PURPOSE_RETRIEVAL", "FILE_PURPOSE_KNOWLEDGE_DATASOURCE
                     "FILE_PURPOSE_BATCH", "FILE_PURPOSE_CODE_INTERPRETER"}
 
 PREFIXES = [("/openai/v1", "openai"), ("/impala/v1", "impala"), ("/vlmrun/v1", "vlmrun"),
-            ("/orq/v2", "orq"), ("/anthropic/v1", "anthropic"), ("/v1", "openai"),
-            ("/v2", "orq")]
+            ("/orq/v2", "orq"), ("/anthropic/v1", "anthropic"), ("/gemini", "gemini"),
+            ("/v1", "openai"), ("/v2", "orq")]
 
 
 def schema_name(method: str, path: str, status: int) -> str | None:
@@ -221,6 +236,14 @@ def schema_name(method: str, path: str, status: int) -> str | None:
         if sub == "/files":
             return "anthropic.list" if method == "GET" else "anthropic.file"
         return "anthropic.deleted" if method == "DELETE" else "anthropic.file"
+    if vendor == "gemini":
+        if sub.endswith(":download"):
+            return None
+        if sub.startswith("/upload/"):
+            return "gemini.upload"
+        if sub.endswith("/files"):
+            return "gemini.list"
+        return "gemini.deleted" if method == "DELETE" else "gemini.file"
     if vendor in ("openai", "impala"):
         if sub.endswith("/content"):
             return None

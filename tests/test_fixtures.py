@@ -124,7 +124,7 @@ BAD = [
         "a fault needs at least one of status, reset or delay_ms", id="bad-fault"),
     pytest.param(
         "faults:\n  - {vendor: azure, status: 500}\n", 2, "faults[0].vendor",
-        "input should be 'openai', 'impala', 'vlmrun', 'orq' or 'anthropic' (got 'azure')",
+        "input should be 'openai', 'impala', 'vlmrun', 'orq', 'anthropic' or 'gemini' (got 'azure')",
         id="bad-fault-vendor"),
     pytest.param("- a\n- b\n", 1, "(top level)", "expected a mapping (keys: seed, openai,",
                  id="not-a-mapping"),
@@ -361,7 +361,7 @@ def test_same_file_and_seed_give_identical_bytes_and_ids(tmp_path):
     assert "file-invoice2026" in reseeded  # explicit ids stay; made-up ones change
     explicit = set(re.findall(r"id: (\S+)", DEFAULT.read_text())) - {
         "proj_01JGRTKM006CW62Y816HKPP6V9", "proj_01JH88ZY00RA3J472E00ZSJCFE"}
-    assert len(explicit) == 7 and reseeded & {r.id for r in first.records} == explicit
+    assert len(explicit) == 11 and reseeded & {r.id for r in first.records} == explicit
 
 
 def test_without_a_seed_the_same_text_loads_twice(fake):
@@ -418,7 +418,7 @@ def seeded(fake: Fake) -> dict[str, list[FileRecord]]:
     by_ns: dict[str, list[FileRecord]] = {}
     for record in fake.store.records():
         by_ns.setdefault(record.namespace, []).append(record)
-    assert len(by_ns) == 6  # openai, impala, vlmrun, two orq projects and anthropic
+    assert len(by_ns) == 7  # openai, impala, vlmrun, two orq projects, anthropic and gemini
     return by_ns
 
 

@@ -24,7 +24,8 @@ def on_live(text: str, live_url: str) -> str:
     return text.replace("http://127.0.0.1:8000", live_url).replace("localhost:8000", host)
 
 
-@pytest.mark.parametrize("name", ["sdk-openai", "sdk-vlmrun", "sdk-orq", "sdk-anthropic"])
+@pytest.mark.parametrize("name", ["sdk-openai", "sdk-vlmrun", "sdk-orq", "sdk-anthropic",
+                                  "sdk-gemini"])
 def test_sdk_snippets(live, name):
     code, _ = readme_example(name)
     result = subprocess.run([sys.executable, "-c", on_live(code, live.url)], cwd=ROOT,
