@@ -110,6 +110,11 @@ def vendor_routes(files: Files) -> list[BaseRoute]:
         limit = int(query.get("limit", "20"))
         end = len(files.order) - int(query.get("skip", "0"))
         cursor = query.get(CURSORS.get(vendor, "after"))
+        if vendor == "gemini":  # pageSize, and the fake's token: the cursor id in base64url
+            limit = int(query.get("pageSize", "20"))
+            token = query.get("pageToken")
+            if token is not None:
+                cursor = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         if cursor is not None:
             end = files.position[cursor]
         data, has_more = files.newest(end, limit)
@@ -163,8 +168,10 @@ def vendor_routes(files: Files) -> list[BaseRoute]:
 
 
 PREFIXES = {"openai": "/openai/v1", "impala": "/impala/v1", "vlmrun": "/vlmrun/v1",
-            "orq": "/orq/v2", "anthropic": "/anthropic/v1"}
+            "orq": "/orq/v2", "anthropic": "/anthropic/v1", "gemini": "/gemini"}
 CURSORS = {"orq": "starting_after", "anthropic": "after_id"}  # list cursor parameter
+# Gemini's paths carry the API version after the prefix (the bench drives v1beta).
+SUBPATHS = {"gemini": "/v1beta"}
 
 
 def seed(files: Files, count: int, content_bytes: int, rng: random.Random,
@@ -205,7 +212,8 @@ def create_app() -> Starlette:
         Route("/", health), Route("/health", health),
         Route("/_fakefiles/download/{file_id}", download),
     ]
-    routes += [Mount(PREFIXES[name], routes=vendor_routes(f)) for name, f in vendors.items()]
+    routes += [Mount(PREFIXES[name] + SUBPATHS.get(name, ""), routes=vendor_routes(f))
+               for name, f in vendors.items()]
     app = Starlette(routes=routes)
     app.state.vendors = vendors
     return app

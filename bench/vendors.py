@@ -146,13 +146,51 @@ class AnthropicProfile(Profile):
     def list_deep(self, prefix: str, cursor: str, position: int) -> str:
         return f"{prefix}/files?limit={PAGE}&after_id={quote(cursor, safe='')}"
 
+
+class GeminiProfile(Profile):
+    """v1beta paths, ``pageSize``/``pageToken`` paging. Its upload is two requests (start,
+    then the bytes to the session URL the start answers): ``upload`` is the start, and
+    ``upload_file`` runs both to seed. Uploaded files do not download: no content path."""
+
+    name = "gemini"
+    version = "v1beta"
+
+    def upload(self, prefix: str, data: bytes, filename: str = "bench.bin") -> Call:
+        body = json.dumps({"file": {"mime_type": "application/octet-stream",
+                                    "size_bytes": len(data)}}).encode()
+        return Call("POST", f"{prefix}/upload/{self.version}/files", {
+            **AUTH, "content-type": "application/json", "x-goog-upload-protocol": "resumable",
+            "x-goog-upload-command": "start"}, body)
+
+    def upload_file(self, send: Any, prefix: str, data: bytes) -> tuple[int, Any]:
+        """Both requests; ``send(call) -> (status, json, headers)``."""
+        status, _, headers = send(self.upload(prefix, data))
+        if status != 200 or "x-goog-upload-url" not in headers:
+            return status, None
+        status, body, _ = send(Call("POST", path_of(headers["x-goog-upload-url"]), {
+            "x-goog-upload-command": "upload, finalize", "x-goog-upload-offset": "0"}, data))
+        if isinstance(body, dict) and isinstance(body.get("file"), dict):
+            return status, {"id": str(body["file"]["name"]).removeprefix("files/")}
+        return status, body
+
+    def get(self, prefix: str, file_id: str) -> str:
+        return f"{prefix}/{self.version}/files/{quote(file_id, safe='')}"
+
+    def list_first(self, prefix: str) -> str:
+        return f"{prefix}/{self.version}/files?pageSize={PAGE}"
+
+    def list_deep(self, prefix: str, cursor: str, position: int) -> str:
+        from fakefiles.vendors.gemini import encode_token
+
+        return f"{prefix}/{self.version}/files?pageSize={PAGE}&pageToken={encode_token(cursor)}"
+
     def content(self, prefix: str, file_id: str, fetch: Any) -> str | None:
         return None
 
 
 PROFILES: dict[str, Profile] = {
     p.name: p for p in (Profile(), ImpalaProfile(), VlmRunProfile(), OrqProfile(),
-                        AnthropicProfile())
+                        AnthropicProfile(), GeminiProfile())
 }
 
 

@@ -56,7 +56,7 @@ def test_ids_keep_each_vendors_format() -> None:
     assert len(id_like("3f1c2a9e-8b4d-4c6e-9a2f-1d7e5b8c0a41", rng, 1.7e9)) == 36
     ulid = id_like("file_01HZXW2K7Y8Q9M0N1P2R3S4T5V", rng, 1.7e9)
     assert ulid.startswith("file_") and len(ulid) == 31
-    assert set(PROFILES) == {"openai", "impala", "vlmrun", "orq", "anthropic"}
+    assert set(PROFILES) == {"openai", "impala", "vlmrun", "orq", "anthropic", "gemini"}
 
 
 def test_quick_arguments() -> None:
