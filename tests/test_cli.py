@@ -43,7 +43,7 @@ def test_validate_accepts_the_shipped_fixtures(capsys):
     assert cli.main(["validate", *files]) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == len(files)
-    assert out[0].startswith("ok: 64 files, 2 orq projects, 0 faults, 1 api keys (")
+    assert out[0].startswith("ok: 73 files, 2 orq projects, 0 faults, 1 api keys (")
     assert all(line.startswith("ok: ") for line in out)
 
 
@@ -52,7 +52,7 @@ def test_validate_reports_each_bad_file_in_one_line(tmp_path, capsys):
     bad.write_text("openai:\n  files:\n    - {filename: a.txt, purpose: evals2}\n")
     assert cli.main(["validate", str(DEFAULT), str(bad), str(tmp_path / "none.yaml")]) == 1
     captured = capsys.readouterr()
-    assert captured.out.startswith("ok: 64 files")
+    assert captured.out.startswith("ok: 73 files")
     assert captured.err.splitlines() == [
         f"{bad}:3: openai.files[0].purpose: 'evals2' is not a purpose openai accepts "
         "(assistants, batch, fine-tune, vision, user_data, evals, assistants_output, "
@@ -245,7 +245,7 @@ def test_serve_from_environment_answers_and_stops_on_sigterm():
         assert process.stdout is not None
         banner = [process.stdout.readline() for _ in range(8)]
         origin = f"http://127.0.0.1:{port}"
-        assert banner[0] == f"fakefiles 0.1.0 on {origin} (64 files; auth permissive)\n"
+        assert banner[0] == f"fakefiles 0.1.0 on {origin} (73 files; auth permissive)\n"
         assert f"  openai: {origin}/openai/v1\n" in banner
         assert f"  orq: server_url={origin}/orq\n" in banner
         client = openai_client(f"{origin}/openai/v1")

@@ -62,7 +62,7 @@ class GeminiInfo(VendorInfo):
     default_purpose: ClassVar[str] = "UPLOADED"
     generated_purposes: ClassVar[tuple[str, ...]] = ("UPLOADED",)
     fixture_section: ClassVar[type[BaseModel]] = GeminiFiles
-    seed_kind: ClassVar[str | None] = "options"
+    # Its section's processing_seconds is a setting, not things to count: no seed_kind.
     key_headers: ClassVar[tuple[str, ...]] = ("x-goog-api-key",)
     # ?key= is how REST users and browser links pass the key; upload_id is the bearer
     # credential of a resumable upload session (its bytes are sent without a key).
