@@ -20,7 +20,8 @@ from urllib.parse import quote, urlsplit
 from fakefiles import ids
 
 KEY = "sk-bench-0123456789abcdef"
-AUTH = {"authorization": f"Bearer {KEY}"}
+# Gemini reads its key from x-goog-api-key; the others from the bearer header.
+AUTH = {"authorization": f"Bearer {KEY}", "x-goog-api-key": KEY}
 PAGE = 20  # list page size the benchmark asks for
 
 
