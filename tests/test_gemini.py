@@ -261,7 +261,9 @@ gemini:
 
 @pytest.mark.fakefiles(auth="strict", api_keys=[KEY])
 def test_keys_as_the_real_service_answers(fakefiles: Any) -> None:
-    with fakefiles.http() as http:
+    with fakefiles.http(api_key=None) as http:
+        assert http.get("/gemini/v1beta/files",
+                        headers={"authorization": f"Bearer {KEY}"}).status_code == 200
         missing = http.get("/gemini/v1beta/files")
         assert missing.status_code == 403
         assert missing.json()["error"]["status"] == "PERMISSION_DENIED"

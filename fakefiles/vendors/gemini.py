@@ -40,7 +40,7 @@ from ..bodies import read_json, stream_body
 from ..errors import FakeFilesError, InvalidParam, NotFound, Unauthorized
 from ..mediatypes import guess_content_type
 from ..store import DuplicateId, FileRecord
-from .base import DataResponse, Vendor, download_response
+from .base import DataResponse, Vendor, bearer_key, download_response
 from .gemini_info import INFO, TTL, GeminiOptions
 from .info import VendorInfo
 
@@ -103,8 +103,11 @@ class Gemini(Vendor):
 
     @staticmethod
     def api_key(request: Request) -> str | None:
-        """``x-goog-api-key``, else ``?key=`` (REST users and browser links use the latter)."""
-        return request.headers.get("x-goog-api-key") or request.query_params.get("key") or None
+        """``x-goog-api-key``, else ``?key=`` (REST users and browser links use the latter),
+        else a bearer token: Google APIs take an OAuth access token as ``Authorization:
+        Bearer``, and that is how the plugin's ``http()`` and the web console send a key."""
+        return (request.headers.get("x-goog-api-key") or request.query_params.get("key")
+                or bearer_key(request))
 
     def authenticate(self, request: Request) -> None:
         # The bytes of a resumable upload come without a key: the upload id is the

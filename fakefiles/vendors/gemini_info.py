@@ -63,7 +63,7 @@ class GeminiInfo(VendorInfo):
     generated_purposes: ClassVar[tuple[str, ...]] = ("UPLOADED",)
     fixture_section: ClassVar[type[BaseModel]] = GeminiFiles
     # Its section's processing_seconds is a setting, not things to count: no seed_kind.
-    key_headers: ClassVar[tuple[str, ...]] = ("x-goog-api-key",)
+    key_headers: ClassVar[tuple[str, ...]] = ("x-goog-api-key", "authorization")
     # ?key= is how REST users and browser links pass the key; upload_id is the bearer
     # credential of a resumable upload session (its bytes are sent without a key).
     key_params: ClassVar[tuple[str, ...]] = ("key", "upload_id")
