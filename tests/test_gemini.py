@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from fakefiles.inprocess import transport_for
+from fakefiles.inprocess import async_transport_for, transport_for
 from fakefiles.vendors.gemini_info import genai_httpx_module
 from tests.conftest import IN_PROCESS
 
@@ -39,7 +39,7 @@ def gemini_client(base_url: str, app: Any | None = None, api_version: str | None
     if app is not None:
         hx = genai_httpx_module()
         options["httpx_client"] = hx.Client(transport=transport_for(hx, app))
-        options["httpx_async_client"] = hx.AsyncClient(transport=hx.ASGITransport(app=app))
+        options["httpx_async_client"] = hx.AsyncClient(transport=async_transport_for(hx, app))
     return genai.Client(api_key=api_key, http_options=options)
 
 

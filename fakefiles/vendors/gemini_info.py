@@ -143,7 +143,7 @@ class GeminiInfo(VendorInfo):
             options.setdefault("httpx_client",
                                httpx_module.Client(**fakefiles.httpx_kwargs(httpx_module)))
             options.setdefault("httpx_async_client", httpx_module.AsyncClient(
-                transport=httpx_module.ASGITransport(app=fakefiles.app)))
+                **fakefiles.httpx_kwargs(httpx_module, is_async=True)))
         kwargs.setdefault("api_key", TEST_KEY)
         return genai.Client(http_options=options, **kwargs)
 
