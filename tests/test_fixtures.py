@@ -124,7 +124,8 @@ BAD = [
         "a fault needs at least one of status, reset or delay_ms", id="bad-fault"),
     pytest.param(
         "faults:\n  - {vendor: azure, status: 500}\n", 2, "faults[0].vendor",
-        "input should be 'openai', 'impala', 'vlmrun', 'orq', 'anthropic' or 'gemini' (got 'azure')",
+        "input should be 'openai', 'impala', 'vlmrun', 'orq', 'anthropic' or 'gemini' "
+        "(got 'azure')",
         id="bad-fault-vendor"),
     pytest.param("- a\n- b\n", 1, "(top level)", "expected a mapping (keys: seed, openai,",
                  id="not-a-mapping"),
