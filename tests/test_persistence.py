@@ -280,7 +280,7 @@ def test_a_second_server_on_the_same_directory_is_refused(tmp_path: Path, capsys
 FIXTURE = """\
 openai:
   files:
-    - {id: file-seeded, filename: seeded.txt, purpose: assistants, content: seeded}
+    - {id: file-seeded, filename: seeded.png, purpose: vision, content: seeded}  # downloadable
 orq:
   projects:
     - {project_id: proj_01J0000000000000000000000A, api_keys: [orq-key],
@@ -407,7 +407,7 @@ def check_survivors(
     for key in deleted:
         assert key not in listed, f"acknowledged delete undone: {key}"
     seeded = sorted(i["filename"] for i in listed.values() if not i["filename"].startswith("k"))
-    assert seeded == ["seeded.md", "seeded.txt"]  # put once, on the first start, and kept
+    assert seeded == ["seeded.md", "seeded.png"]  # put once, on the first start, and kept
     now_verified = set()
     for key, item in listed.items():
         if not item["filename"].startswith("kill-"):
@@ -441,7 +441,7 @@ def test_a_first_seeding_killed_half_way_seeds_again(tmp_path: Path) -> None:
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     server = Server(data_dir, log)
     try:
-        assert stored(server) == {"seeded.txt": b"seeded", "seeded.md": b"seeded"}
+        assert stored(server) == {"seeded.png": b"seeded", "seeded.md": b"seeded"}
     finally:
         server.kill()
 
@@ -460,7 +460,7 @@ def test_a_reset_killed_at_any_step_leaves_the_old_state_or_the_new(
     client.close()
     before = stored(server)
     server.kill()
-    assert sorted(before) == ["mine.txt", "seeded.md", "seeded.txt"]
+    assert sorted(before) == ["mine.txt", "seeded.md", "seeded.png"]
 
     server = Server(data_dir, log, crash_at=point)
     try:
@@ -565,9 +565,9 @@ def test_uploads_spool_into_the_data_directory_and_disk_work_stays_off_the_loop(
         client.close()
         with httpx.Client(base_url=f"{url}/openai/v1", timeout=30,
                           headers={"Authorization": "Bearer sk-test-spool"}) as http:
-            upload = http.post("/uploads", json={"bytes": 2 * BIG, "filename": "parts.bin",
-                                                 "mime_type": "application/octet-stream",
-                                                 "purpose": "assistants"}).json()
+            upload = http.post("/uploads", json={"bytes": 2 * BIG, "filename": "parts.png",
+                                                 "mime_type": "image/png",  # downloadable
+                                                 "purpose": "vision"}).json()
             part_ids = [http.post(f"/uploads/{upload['id']}/parts",
                                   files={"data": ("p", big)}).json()["id"] for _ in range(2)]
             done = http.post(f"/uploads/{upload['id']}/complete",
