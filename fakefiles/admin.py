@@ -300,6 +300,7 @@ async def console_vendors(request: Request) -> Any:
             "base_url": sdk_base_url(origin, prefixes[0], vendor),
             "upload_purposes": list(vendor.upload_purposes),
             "purpose_in_query": vendor.purpose_in_query, "rename_field": vendor.rename_field,
+            "console_upload": vendor.console_upload,
             "namespaces": namespaces,
         })
     return {"vendors": vendors}

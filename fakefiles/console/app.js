@@ -434,10 +434,11 @@ function extension(name) {
 async function upload(vendor, ns, files) {
   if (!files.length) return;
   if (!ns.api_key) { toast("No API key is known for this project: uploads go elsewhere.", true); return; }
+  if (!vendor.console_upload) { toast(`${vendor.title}: upload through its SDK (the console sends one multipart POST).`, true); return; }
   const purpose = $("#upload-purpose")?.value || vendor.upload_purposes[0];
   for (const file of files) {
     const form = new FormData();
-    if (!vendor.purpose_in_query) form.append("purpose", purpose);
+    if (purpose && !vendor.purpose_in_query) form.append("purpose", purpose);
     form.append("file", file, file.name);
     try {
       await vendorCall(vendor, ns, "POST", "/files", {

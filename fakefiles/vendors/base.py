@@ -68,6 +68,9 @@ class Vendor:
     upload_purposes: ClassVar[tuple[str, ...]] = ()
     purpose_in_query: ClassVar[bool] = False  # multipart upload with ?purpose= (VLM Run)
     rename_field: ClassVar[str | None] = None  # PATCH /files/{id} {field: new name} (orq)
+    # The console uploads with one multipart POST /files; a vendor whose upload is more than
+    # that (Gemini's two-request resumable protocol) says False and the console offers none.
+    console_upload: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

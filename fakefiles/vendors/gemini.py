@@ -73,6 +73,7 @@ KEY_INVALID_DETAILS = [
 
 class Gemini(Vendor):
     info: ClassVar[VendorInfo] = INFO
+    console_upload: ClassVar[bool] = False  # the resumable upload is two requests
 
     def __init__(self, fake: Any) -> None:
         super().__init__(fake)
