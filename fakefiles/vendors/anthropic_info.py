@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, Field
 
 from ..store import FileRecord
-from .info import FileEntry, FixtureModel, Generate, SectionBuilder, VendorFiles, VendorInfo
+from .info import (
+    FileEntry,
+    FixtureModel,
+    Generate,
+    SectionBuilder,
+    VendorFiles,
+    VendorInfo,
+    sdk_client,
+)
 
 if TYPE_CHECKING:
     from ..pytest_plugin import FakeFiles
@@ -78,25 +86,15 @@ class AnthropicInfo(VendorInfo):
         httpx2: the transport is built on whichever the SDK imports)."""
         import anthropic
 
-        httpx_module = anthropic_httpx_module()
-        if fakefiles.in_process:
-            kwargs.setdefault("http_client",
-                              httpx_module.Client(**fakefiles.httpx_kwargs(httpx_module)))
-        kwargs.setdefault("api_key", TEST_KEY)
-        kwargs.setdefault("max_retries", 0)
-        return anthropic.Anthropic(base_url=fakefiles.urls[self.name], **kwargs)
+        return sdk_client(fakefiles, anthropic.Anthropic, anthropic_httpx_module(),
+                          fakefiles.urls[self.name], TEST_KEY, kwargs)
 
     def async_client(self, fakefiles: FakeFiles, **kwargs: Any) -> Any:
         """A real ``anthropic.AsyncAnthropic``; in-process on the plugin's async transport."""
         import anthropic
 
-        httpx_module = anthropic_httpx_module()
-        if fakefiles.in_process:
-            transport = fakefiles.httpx_kwargs(httpx_module, is_async=True)
-            kwargs.setdefault("http_client", httpx_module.AsyncClient(**transport))
-        kwargs.setdefault("api_key", TEST_KEY)
-        kwargs.setdefault("max_retries", 0)
-        return anthropic.AsyncAnthropic(base_url=fakefiles.urls[self.name], **kwargs)
+        return sdk_client(fakefiles, anthropic.AsyncAnthropic, anthropic_httpx_module(),
+                          fakefiles.urls[self.name], TEST_KEY, kwargs, is_async=True)
 
 
 def anthropic_httpx_module() -> Any:

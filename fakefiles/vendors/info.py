@@ -190,3 +190,17 @@ class VendorInfo:
 
     def async_client(self, fakefiles: FakeFiles, **kwargs: Any) -> Any:
         raise TypeError(f"fakefiles has no async {self.title} SDK client")
+
+
+def sdk_client(fakefiles: FakeFiles, client_class: Any, httpx_module: Any, base_url: str,
+               api_key: str, kwargs: dict[str, Any], *, is_async: bool = False) -> Any:
+    """A client of a Stainless-generated SDK (openai, anthropic) for the plugin: in-process,
+    on a transport built with the SDK's own httpx module (httpx or httpx2); a test key and no
+    retries unless the test gives its own."""
+    if fakefiles.in_process:
+        client_type = httpx_module.AsyncClient if is_async else httpx_module.Client
+        kwargs.setdefault("http_client",
+                          client_type(**fakefiles.httpx_kwargs(httpx_module, is_async=is_async)))
+    kwargs.setdefault("api_key", api_key)
+    kwargs.setdefault("max_retries", 0)
+    return client_class(base_url=base_url, **kwargs)

@@ -18,7 +18,7 @@ from ..blobs import blob_from_bytes
 from ..mediatypes import guess_content_type
 from ..store import FileRecord
 from ..yamlnodes import Loc
-from .info import FixtureModel, SectionBuilder, VendorFiles, VendorInfo, loose_id
+from .info import FixtureModel, SectionBuilder, VendorFiles, VendorInfo, loose_id, sdk_client
 
 if TYPE_CHECKING:
     from ..pytest_plugin import FakeFiles
@@ -161,13 +161,8 @@ class OpenAIInfo(VendorInfo):
 
         from ..pytest_plugin import openai_httpx_module
 
-        httpx_module = openai_httpx_module()
-        if fakefiles.in_process:
-            kwargs.setdefault("http_client",
-                              httpx_module.Client(**fakefiles.httpx_kwargs(httpx_module)))
-        kwargs.setdefault("api_key", TEST_KEY)
-        kwargs.setdefault("max_retries", 0)
-        return openai.OpenAI(base_url=fakefiles.urls[self.name], **kwargs)
+        return sdk_client(fakefiles, openai.OpenAI, openai_httpx_module(),
+                          fakefiles.urls[self.name], TEST_KEY, kwargs)
 
     def async_client(self, fakefiles: FakeFiles, **kwargs: Any) -> Any:
         """A real ``openai.AsyncOpenAI`` on this vendor's base URL."""
@@ -175,13 +170,8 @@ class OpenAIInfo(VendorInfo):
 
         from ..pytest_plugin import openai_httpx_module
 
-        httpx_module = openai_httpx_module()
-        if fakefiles.in_process:
-            transport = fakefiles.httpx_kwargs(httpx_module, is_async=True)
-            kwargs.setdefault("http_client", httpx_module.AsyncClient(**transport))
-        kwargs.setdefault("api_key", TEST_KEY)
-        kwargs.setdefault("max_retries", 0)
-        return openai.AsyncOpenAI(base_url=fakefiles.urls[self.name], **kwargs)
+        return sdk_client(fakefiles, openai.AsyncOpenAI, openai_httpx_module(),
+                          fakefiles.urls[self.name], TEST_KEY, kwargs, is_async=True)
 
 
 INFO = OpenAIInfo()
